@@ -1,0 +1,72 @@
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { requestId } from './lib/request-id.js'
+import database from './plugins/database.js'
+import errors from './plugins/errors.js'
+import health from './plugins/health.js'
+import metrics from './plugins/metrics.js'
+import openapi from './plugins/openapi.js'
+import { installValidators } from './plugins/validation.js'
+import writes from './plugins/writes.js'
+import jurisdictionRegistry from './modules/jurisdictions/plugin.js'
+import { jurisdictionRoutes } from './modules/jurisdictions/routes.js'
+import { JurisdictionSchema } from './modules/jurisdictions/schemas.js'
+import { agencyRoutes } from './modules/agencies/routes.js'
+import { AgencySchema } from './modules/agencies/schemas.js'
+import { enterpriseRoutes } from './modules/enterprises/routes.js'
+import { EnterpriseSchema, StatusChangeSchema } from './modules/enterprises/schemas.js'
+import demoData from './seed/plugin.js'
+
+export interface AppOptions {
+  config: Config
+  /** pino options, or false for silence; the default logs JSON at config.LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger']
+}
+
+export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' }
+  }
+}
+
+/** The whole API, ready to listen or to be driven by inject(); it does not listen. */
+export async function buildApp ({ config, logger }: AppOptions) {
+  const app = Fastify({
+    logger: logger ?? loggerOptions(config),
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.REQUEST_TIMEOUT_MS + 5000,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  installValidators(app)
+  // JSON only: text/plain would reach the schema as a string and read as a schema failure.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+
+  await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
+  await app.register(openapi)
+  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema]) app.addSchema(schema)
+  await app.register(database, { config })
+  await app.register(metrics)
+  await app.register(health, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS, readinessTimeoutMs: 2000 })
+  await app.register(writes)
+  await app.register(jurisdictionRegistry)
+  if (config.DEMO_DATA) await app.register(demoData)
+
+  await app.register(async (v1) => {
+    await v1.register(jurisdictionRoutes)
+    await v1.register(agencyRoutes)
+    await v1.register(enterpriseRoutes)
+  }, { prefix: '/v1' })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,30 @@
+import { envSchema } from 'env-schema'
+import { Type, type Static } from 'typebox'
+
+// The whole runtime configuration, read from the environment once by server.ts.
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on; 0.0.0.0 in containers' }),
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL URL; without it the embedded PGlite is used' })),
+  DATA_DIR: Type.String({ default: './data', description: 'Folder of the embedded PGlite database; memory:// keeps it in memory' }),
+  DEMO_DATA: Type.Boolean({ default: true, description: 'Load the demo data set from seeds/ on first start' }),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2000 }),
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  DB_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 5 })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export function loadConfig (env: Record<string, string | undefined>): Config {
+  return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+}
+
+/** The defaults, with overrides: what tests and scripts start from. */
+export function defaultConfig (overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), ...overrides }
+}

@@ -1,0 +1,125 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'drizzle-orm'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import pg from 'pg'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config.js'
+import { migrationsDir } from '../paths.js'
+import * as schema from './schema.js'
+
+/** The one handle type every service takes: node-postgres, PGlite, or a transaction of either. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>
+
+export interface DatabaseHandle {
+  db: Database
+  kind: 'postgresql' | 'pglite'
+  /** Where it is, for the start-up log (no credentials). */
+  location: string
+  migrate: () => Promise<void>
+  /** True when the database answers and every migration in migrations/ is applied. */
+  ready: (timeoutMs: number) => Promise<boolean>
+  close: () => Promise<void>
+  pool?: pg.Pool
+}
+
+const migrationLockId = 726_2001
+
+export function rowsOf<T> (result: unknown): T[] {
+  return (result as { rows: T[] }).rows
+}
+
+function expectedMigrations (): number {
+  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+  return journal.entries.length
+}
+
+function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+function readinessCheck (db: Database, expected: number) {
+  return async (timeoutMs: number) => {
+    try {
+      const result = await withTimeout(db.execute(sql`select count(*)::int as applied from drizzle.__drizzle_migrations`), timeoutMs)
+      return (rowsOf<{ applied: number }>(result)[0]?.applied ?? 0) >= expected
+    } catch {
+      return false
+    }
+  }
+}
+
+function redactUrl (url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ''
+    return `${parsed.protocol}//${parsed.username ? parsed.username + '@' : ''}${parsed.host}${parsed.pathname}`
+  } catch {
+    return 'postgresql (unparsable URL)'
+  }
+}
+
+export function connectPostgres (config: Config, log: FastifyBaseLogger): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DB_POOL_MAX,
+    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    // statement_timeout bounds the server's work, query_timeout the wait for a hung server.
+    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    query_timeout: config.DB_STATEMENT_TIMEOUT_MS + 1000,
+    idle_in_transaction_session_timeout: config.DB_STATEMENT_TIMEOUT_MS * 2,
+    keepAlive: true,
+    application_name: 'platform-oversight-api'
+  })
+  // A connection dropped while idle (database restart) must not take the process down.
+  pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'))
+  const db = drizzlePg({ client: pool, schema }) as unknown as Database
+  return {
+    db,
+    kind: 'postgresql',
+    location: redactUrl(config.DATABASE_URL!),
+    pool,
+    async migrate () {
+      const client = await pool.connect()
+      try {
+        // Replicas starting together migrate one at a time.
+        await client.query('select pg_advisory_lock($1)', [migrationLockId])
+        await migratePg(drizzlePg({ client, schema }), { migrationsFolder: migrationsDir })
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [migrationLockId]).catch(() => {})
+        client.release()
+      }
+    },
+    ready: readinessCheck(db, expectedMigrations()),
+    close: () => pool.end()
+  }
+}
+
+export function openPglite (config: Config): DatabaseHandle {
+  const inMemory = config.DATA_DIR === 'memory://'
+  if (!inMemory) mkdirSync(config.DATA_DIR, { recursive: true })
+  const client = new PGlite(inMemory ? undefined : config.DATA_DIR)
+  const db = drizzlePglite({ client, schema }) as unknown as Database
+  return {
+    db,
+    kind: 'pglite',
+    location: inMemory ? 'memory' : config.DATA_DIR,
+    migrate: async () => { await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: migrationsDir }) },
+    ready: readinessCheck(db, expectedMigrations()),
+    close: () => client.close()
+  }
+}
+
+export function openDatabase (config: Config, log: FastifyBaseLogger): DatabaseHandle {
+  return config.DATABASE_URL ? connectPostgres(config, log) : openPglite(config)
+}

@@ -1,0 +1,41 @@
+// Classifies driver errors, unwrapping drizzle's DrizzleQueryError (the driver error is its cause).
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '57014', // statement timeout
+  '53300', // too many connections
+  '08000', '08001', '08003', '08004', '08006'
+])
+
+const unavailableMessages = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'Query read timeout',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end',
+  'connection is closed'
+]
+
+function causes (err: unknown): Array<{ code?: string, message?: string, constraint?: string }> {
+  const chain = []
+  let current = err as { cause?: unknown } | undefined
+  for (let depth = 0; current && depth < 5; depth++) {
+    chain.push(current as { code?: string, message?: string, constraint?: string })
+    current = current.cause as { cause?: unknown } | undefined
+  }
+  return chain
+}
+
+/** The database is down, restarting, overloaded or hung: the client should retry later. */
+export function isDatabaseUnavailable (err: unknown): boolean {
+  return causes(err).some((e) =>
+    (typeof e.code === 'string' && unavailableCodes.has(e.code)) ||
+    (typeof e.message === 'string' && unavailableMessages.some((m) => e.message!.includes(m))))
+}
+
+/** The name of the unique constraint the write broke, if that is what happened. */
+export function uniqueViolation (err: unknown): string | undefined {
+  const hit = causes(err).find((e) => e.code === '23505')
+  return hit ? (hit.constraint ?? 'unknown') : undefined
+}

@@ -1,0 +1,5 @@
+// Every table, for drizzle-kit and for the typed database handle.
+export * from '../modules/jurisdictions/table.js'
+export * from '../modules/agencies/table.js'
+export * from '../modules/enterprises/table.js'
+export * from './system-tables.js'

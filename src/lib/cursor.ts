@@ -1,0 +1,44 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { canonicalJson, sha256 } from './canonical.js'
+import { ProblemError } from './problems.js'
+
+// Opaque keyset cursors. Each is signed and bound to its list and filters, so a forged cursor,
+// or one from another list or other filters, is refused instead of silently paging wrong.
+
+interface CursorBody { l: string, f: string, k: string[] }
+
+export interface Cursors {
+  encode: (list: string, filters: object, key: string[]) => string
+  decode: (list: string, filters: object, cursor: string | undefined) => string[] | undefined
+}
+
+function invalid (detail: string): ProblemError {
+  return new ProblemError('invalid_cursor', detail, {
+    errors: [{ in: 'query', pointer: '/cursor', code: 'invalid_cursor', message: detail }]
+  })
+}
+
+export function cursorCodec (secret: string): Cursors {
+  const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest().subarray(0, 16)
+  const filterHash = (filters: object) => sha256(canonicalJson(filters)).slice(0, 16)
+  return {
+    encode (list, filters, key) {
+      const payload = Buffer.from(JSON.stringify({ l: list, f: filterHash(filters), k: key } satisfies CursorBody)).toString('base64url')
+      return `${payload}.${mac(payload).toString('base64url')}`
+    },
+    decode (list, filters, cursor) {
+      if (cursor === undefined) return undefined
+      const [payload, signature, extra] = cursor.split('.')
+      if (!payload || !signature || extra !== undefined) throw invalid('The cursor is malformed; pass nextCursor exactly as received')
+      const given = Buffer.from(signature, 'base64url')
+      const expected = mac(payload)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw invalid('The cursor was not issued by this service; pass nextCursor exactly as received')
+      }
+      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorBody
+      if (body.l !== list) throw invalid(`The cursor belongs to another list (${body.l})`)
+      if (body.f !== filterHash(filters)) throw invalid('The cursor was issued for other filters; repeat the same filters when paging')
+      return body.k
+    }
+  }
+}

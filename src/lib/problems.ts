@@ -1,0 +1,79 @@
+import { Type, type Static } from 'typebox'
+import { StringEnum } from './string-enum.js'
+
+// The catalogue: every problem the API can answer with. `code` is stable; clients branch on it.
+export const catalogue = {
+  validation_failed: { status: 400, title: 'The request does not match the schema' },
+  malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  invalid_uscc: { status: 400, title: 'The Unified Social Credit Code is not valid' },
+  invalid_cursor: { status: 400, title: 'The cursor is not one this list issued' },
+  bad_request: { status: 400, title: 'The request cannot be processed' },
+  not_found: { status: 404, title: 'No such resource' },
+  route_not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  uscc_already_registered: { status: 409, title: 'An enterprise with this USCC is already registered' },
+  agency_name_taken: { status: 409, title: 'An agency with this name already exists in the jurisdiction' },
+  invalid_status_transition: { status: 409, title: 'The status cannot change that way' },
+  idempotency_request_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  precondition_failed: { status: 412, title: 'The resource has changed since the given ETag' },
+  payload_too_large: { status: 413, title: 'The body is larger than allowed' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  unknown_jurisdiction: { status: 422, title: 'The jurisdiction code is not a known GB/T 2260 division' },
+  idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
+  precondition_required: { status: 428, title: 'This change needs an If-Match header' },
+  internal_error: { status: 500, title: 'Internal error' },
+  database_unavailable: { status: 503, title: 'The database is unavailable; retry later' },
+  service_unavailable: { status: 503, title: 'The service is unavailable; retry later' }
+} as const
+
+export type ProblemCode = keyof typeof catalogue
+
+export const problemTypeBase = 'https://platform-oversight.example/problems/'
+
+export const ProblemDetailSchema = Type.Object({
+  in: StringEnum(['body', 'query', 'path', 'header'], { description: 'Which part of the request' }),
+  pointer: Type.String({ description: 'RFC 6901 JSON pointer into that part; for query, path and header, `/` and the parameter name' }),
+  code: Type.String({ description: 'Stable code of this one failure, e.g. `required`, `unknown_field`, `uscc_check_character`' }),
+  message: Type.String({ description: 'What is wrong, for a human' })
+}, { $id: 'ProblemDetail', additionalProperties: false })
+
+export type ProblemDetail = Static<typeof ProblemDetailSchema>
+
+export const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'URI identifying the problem type' }),
+  title: Type.String({ description: 'Short summary of the problem type' }),
+  status: Type.Integer({ description: 'HTTP status code' }),
+  detail: Type.String({ description: 'What went wrong with this request' }),
+  code: StringEnum(Object.keys(catalogue) as ProblemCode[], { description: 'Stable machine-readable problem code' }),
+  instance: Type.String({ description: 'The request path' }),
+  requestId: Type.String({ description: 'The x-request-id of the request, for support' }),
+  errors: Type.Optional(Type.Array(Type.Ref('ProblemDetail'), { description: 'Each failure, with where it is' })),
+  existing: Type.Optional(Type.String({ description: 'For conflicts: the path of the resource that already holds the value' })),
+  currentStatus: Type.Optional(Type.String({ description: 'For status transitions: the current status' })),
+  retryAfterSeconds: Type.Optional(Type.Integer({ description: 'For 503: also sent as Retry-After' }))
+}, { $id: 'Problem', description: 'RFC 9457 problem details', additionalProperties: true })
+
+export type Problem = Static<typeof ProblemSchema>
+
+/** A problem to answer with: thrown anywhere, rendered once by the root error handler. */
+export class ProblemError extends Error {
+  readonly status: number
+  constructor (
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extensions: { errors?: ProblemDetail[], existing?: string, currentStatus?: string, retryAfterSeconds?: number } = {}
+  ) {
+    super(detail)
+    this.name = 'ProblemError'
+    this.status = catalogue[code].status
+  }
+}
+
+export function notFound (what: string, id: string): ProblemError {
+  return new ProblemError('not_found', `No ${what} with id ${id}`)
+}
+
+/** One bad field in the body: the common case of a domain rule that a schema cannot state. */
+export function invalidField (code: ProblemCode, pointer: string, detailCode: string, message: string): ProblemError {
+  return new ProblemError(code, message, { errors: [{ in: 'body', pointer, code: detailCode, message }] })
+}

@@ -1,0 +1,88 @@
+import { Type, type TSchema } from 'typebox'
+import { catalogue } from './problems.js'
+
+// Shapes shared by every resource: pages, headers, timestamps, error responses.
+
+export { StringEnum } from './string-enum.js'
+
+/** A success response: its schema with the description the OpenAPI document shows. */
+export function described<T extends object> (description: string, schema: T): T & { description: string } {
+  return { ...schema, description }
+}
+
+export const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
+export const CalendarDate = (description: string) => Type.String({ format: 'date', description })
+export const Uuid = (description: string) => Type.String({ format: 'uuid', description })
+export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description, examples: ['440106'] })
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1–200)' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The `nextCursor` of the previous page; opaque' }))
+}
+
+export function Page<T extends TSchema> (item: T, description: string) {
+  return Type.Object({
+    items: Type.Array(item, { description }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' })
+  }, { additionalProperties: false })
+}
+
+export const IdParams = Type.Object({ id: Uuid('Resource id') }, { additionalProperties: false })
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x21-\\x7E]+$',
+    description: 'Unique key for this create; a retry with the same key and body replays the first answer for 24 hours'
+  }))
+})
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'The ETag last read; required (428 without it, 412 when stale)' }))
+})
+
+export const IfMatchIdempotencyHeaders = Type.Object({ ...IfMatchHeaders.properties, ...IdempotencyHeaders.properties })
+
+export const IfNoneMatchHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'An ETag held; 304 when it is still current' }))
+})
+
+export const Warning = Type.Object({
+  code: Type.String({ description: 'Stable code of the warning' }),
+  pointer: Type.String({ description: 'JSON pointer to the field concerned' }),
+  message: Type.String({ description: 'What was noticed' })
+}, { additionalProperties: false })
+
+const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } }
+
+const statusDescriptions: Record<number, string> = {
+  304: 'Not modified: the If-None-Match ETag is current',
+  400: 'Bad request: malformed JSON, schema violation, bad cursor or domain validation failure',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  412: 'Precondition failed: the If-Match ETag is stale',
+  413: 'Body too large',
+  415: 'Unsupported content type (send application/json)',
+  422: 'Well-formed but refers to something unknown, or an Idempotency-Key reused with another body',
+  428: 'Precondition required: send If-Match',
+  500: 'Internal error (details are logged, not sent)',
+  503: 'Database unavailable or timed out; retry after the Retry-After seconds'
+}
+
+/** Response schemas for the error statuses a route can send; 400, 500 and 503 always apply. */
+export function problemResponses (...statuses: Array<400 | 404 | 409 | 412 | 413 | 415 | 422 | 428>) {
+  const all = new Set<number>([400, 500, 503, ...statuses])
+  const responses: Record<number, unknown> = {}
+  for (const status of [...all].sort()) {
+    responses[status] = { description: statusDescriptions[status], content: problemContent }
+  }
+  return responses
+}
+
+/** The statuses a write with a JSON body can send besides its own. */
+export const bodyProblems = [413, 415] as const
+
+export const NotModified = { 304: { description: statusDescriptions[304], type: 'null' } }
+
+export const problemCodes = Object.keys(catalogue)

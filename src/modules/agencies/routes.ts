@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
+import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses, described } from '../../lib/schemas.js'
+import { AgencyListQuery, AgencyPage, CreateAgencyBody, UpdateAgencyBody } from './schemas.js'
+import { agencyPath, agencyToApi, createAgency, findAgency, listAgencies, updateAgency } from './service.js'
+
+const tags = ['agencies']
+const agency = { $ref: 'Agency' }
+
+export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/agencies', {
+    schema: {
+      operationId: 'createAgency',
+      tags,
+      summary: 'Create a regulator agency',
+      headers: IdempotencyHeaders,
+      body: CreateAgencyBody,
+      response: { 201: described('Created; Location and ETag headers name it', agency), ...problemResponses(409, 422, ...bodyProblems) }
+    }
+  }, async (request, reply) => app.write(request, reply, async (tx) => {
+    const body = await createAgency(tx, request.body, app.jurisdictions)
+    return { statusCode: 201, headers: { location: agencyPath(body.id), etag: etagOf(body.version) }, body }
+  }))
+
+  app.get('/agencies', {
+    schema: {
+      operationId: 'listAgencies',
+      tags,
+      summary: 'List regulator agencies',
+      querystring: AgencyListQuery,
+      response: { 200: described('A page of agencies', AgencyPage), ...problemResponses(422) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return listAgencies(app.db, app.jurisdictions, app.cursors, limit, cursor, filters)
+  })
+
+  app.get('/agencies/:id', {
+    schema: {
+      operationId: 'getAgency',
+      tags,
+      summary: 'Get one agency',
+      params: IdParams,
+      headers: IfNoneMatchHeaders,
+      response: { 200: described('The agency, with its ETag', agency), ...NotModified, ...problemResponses(404) }
+    }
+  }, async (request, reply) => {
+    const row = await findAgency(app.db, request.params.id)
+    return sendWithEtag(request, reply, etagOf(row.version), () => agencyToApi(row))
+  })
+
+  app.patch('/agencies/:id', {
+    schema: {
+      operationId: 'updateAgency',
+      tags,
+      summary: 'Change an agency',
+      description: 'Send If-Match with the ETag last read.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: UpdateAgencyBody,
+      response: { 200: described('Changed; the ETag header is the new version', agency), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
+    }
+  }, async (request, reply) => app.write(request, reply, async (tx) => {
+    const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions)
+    return { statusCode: 200, headers: { etag: etagOf(body.version) }, body }
+  }))
+}

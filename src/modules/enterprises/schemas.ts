@@ -1,0 +1,78 @@
+import { Type, type Static } from 'typebox'
+import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum } from '../../lib/schemas.js'
+import { enterpriseStatuses, sectors } from './table.js'
+
+const Sector = StringEnum(sectors, { description: 'ride_hailing (网约车), bike_share (互联网租赁自行车), car_share (分时租赁)' })
+const Status = StringEnum(enterpriseStatuses, { description: 'active, suspended (may resume) or exited (final)' })
+const NameZh = Type.String({ minLength: 1, maxLength: 200, description: 'Registered legal name in Chinese', examples: ['广州示例出行科技有限公司'] })
+const NameEn = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'English name, if any', examples: ['Guangzhou Example Mobility Technology Co., Ltd.'] })
+const Sectors = Type.Array(Sector, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Sectors it operates in' })
+const JurisdictionCodes = Type.Array(JurisdictionCode('GB/T 2260 code'), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Divisions it operates in; an abolished code is recorded as its successor' })
+
+export const EnterpriseSchema = Type.Object({
+  id: Uuid('Enterprise id'),
+  uscc: Type.String({ minLength: 18, maxLength: 18, description: 'Unified Social Credit Code (GB 32100-2015)', examples: ['91440106MA59ABCD1M'] }),
+  nameZh: NameZh,
+  nameEn: NameEn,
+  sectors: Sectors,
+  jurisdictionCodes: JurisdictionCodes,
+  status: Status,
+  version: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' }),
+  createdAt: Timestamp('When it was registered here'),
+  updatedAt: Timestamp('When it last changed'),
+  warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. an embedded organisation code that fails its own check' })
+}, { $id: 'Enterprise', additionalProperties: false })
+
+export type EnterpriseApi = Static<typeof EnterpriseSchema>
+
+export const CreateEnterpriseBody = Type.Object({
+  uscc: Type.String({ minLength: 1, maxLength: 64, description: 'Unified Social Credit Code; lower case is accepted and stored upper case' }),
+  nameZh: NameZh,
+  nameEn: Type.Optional(NameEn),
+  sectors: Sectors,
+  jurisdictionCodes: JurisdictionCodes
+}, { additionalProperties: false })
+
+export type CreateEnterprise = Static<typeof CreateEnterpriseBody>
+
+export const UpdateEnterpriseBody = Type.Object({
+  nameZh: Type.Optional(NameZh),
+  nameEn: Type.Optional(NameEn),
+  sectors: Type.Optional(Sectors),
+  jurisdictionCodes: Type.Optional(JurisdictionCodes)
+}, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch); the USCC and the status do not change here' })
+
+export type UpdateEnterprise = Static<typeof UpdateEnterpriseBody>
+
+export const EnterpriseListQuery = Type.Object({
+  ...PageQuery,
+  sector: Type.Optional(Sector),
+  jurisdiction: Type.Optional(JurisdictionCode('Operating in this division or any division under it (a city includes its districts)')),
+  status: Type.Optional(Status),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Chinese or English name contains this, ignoring case' })),
+  uscc: Type.Optional(Type.String({ minLength: 18, maxLength: 18, description: 'Exactly this USCC' }))
+}, { additionalProperties: false })
+
+export type EnterpriseFilters = Omit<Static<typeof EnterpriseListQuery>, 'limit' | 'cursor'>
+
+export const EnterprisePage = Page(Type.Ref('Enterprise'), 'Enterprises in registration order')
+
+export const StatusChangeSchema = Type.Object({
+  id: Uuid('Status change id'),
+  enterpriseId: Uuid('Enterprise id'),
+  fromStatus: Type.Union([Status, Type.Null()], { description: 'null for the registration itself' }),
+  toStatus: Status,
+  reason: Type.String({ description: 'Why, as recorded by the regulator' }),
+  changedAt: Timestamp('When'),
+  requestId: Type.Union([Type.String(), Type.Null()], { description: 'x-request-id of the request that made the change' }),
+  enterpriseVersion: Type.Integer({ description: 'The enterprise version after this change: its new ETag' })
+}, { $id: 'EnterpriseStatusChange', additionalProperties: false })
+
+export type StatusChangeApi = Static<typeof StatusChangeSchema>
+
+export const ChangeStatusBody = Type.Object({
+  status: Status,
+  reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the history' })
+}, { additionalProperties: false })
+
+export const StatusChangePage = Page(Type.Ref('EnterpriseStatusChange'), 'Status changes, oldest first')

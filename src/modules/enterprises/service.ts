@@ -1,0 +1,178 @@
+import { and, arrayContains, arrayOverlaps, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../../db/client.js'
+import { uniqueViolation } from '../../db/errors.js'
+import type { Cursors } from '../../lib/cursor.js'
+import { page } from '../../lib/page.js'
+import { stale } from '../../lib/preconditions.js'
+import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
+import { uuidv7 } from '../../lib/uuid.js'
+import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
+import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import type { CreateEnterprise, EnterpriseApi, EnterpriseFilters, StatusChangeApi, UpdateEnterprise } from './schemas.js'
+import { allowedNextStatuses, canChangeStatus, type EnterpriseStatus } from './status.js'
+import { enterprises, enterpriseStatusChanges, type EnterpriseRow, type EnterpriseStatusChangeRow } from './table.js'
+import { checkUscc } from './uscc.js'
+
+export interface WriteContext {
+  jurisdictions: JurisdictionRegistry
+  requestId: string
+}
+
+type Warnings = EnterpriseApi['warnings']
+
+function usccWarnings (uscc: string): Warnings {
+  const { organisationCodeMismatch: mismatch } = checkUscc(uscc)
+  return mismatch
+    ? [{ code: 'uscc_organisation_code_mismatch', pointer: '/uscc', message: `the embedded organisation code's check character is ${mismatch.actual} but its digits give ${mismatch.expected}; real codes pass this check, so verify the code with the registration authority` }]
+    : []
+}
+
+export function enterpriseToApi (row: EnterpriseRow, extraWarnings: Warnings = []): EnterpriseApi {
+  return {
+    id: row.id,
+    uscc: row.uscc,
+    nameZh: row.nameZh,
+    nameEn: row.nameEn,
+    sectors: row.sectors as EnterpriseApi['sectors'],
+    jurisdictionCodes: row.jurisdictionCodes,
+    status: row.status,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    warnings: [...usccWarnings(row.uscc), ...extraWarnings]
+  }
+}
+
+function statusChangeToApi (row: EnterpriseStatusChangeRow, enterpriseVersion: number): StatusChangeApi {
+  return {
+    id: row.id,
+    enterpriseId: row.enterpriseId,
+    fromStatus: row.fromStatus,
+    toStatus: row.toStatus,
+    reason: row.reason,
+    changedAt: row.changedAt.toISOString(),
+    requestId: row.requestId,
+    enterpriseVersion
+  }
+}
+
+export function enterprisePath (id: string): string {
+  return `/v1/enterprises/${id}`
+}
+
+function alreadyRegistered (uscc: string, existingId?: string): ProblemError {
+  return new ProblemError('uscc_already_registered', `An enterprise with USCC ${uscc} is already registered`, {
+    ...(existingId ? { existing: enterprisePath(existingId) } : {}),
+    errors: [{ in: 'body', pointer: '/uscc', code: 'uscc_already_registered', message: 'already registered' }]
+  })
+}
+
+/** The USCC in canonical form, or the reason it is refused. */
+export function validUscc (input: string): string {
+  const result = checkUscc(input)
+  if (result.failure) throw invalidField('invalid_uscc', '/uscc', result.failure.code, `USCC ${result.failure.message}`)
+  return result.uscc
+}
+
+export async function registerEnterprise (tx: Database, input: CreateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
+  const uscc = validUscc(input.uscc)
+  const places = resolveJurisdictions(ctx.jurisdictions, input.jurisdictionCodes, '/jurisdictionCodes')
+  const [existing] = await tx.select({ id: enterprises.id }).from(enterprises).where(eq(enterprises.uscc, uscc))
+  if (existing) throw alreadyRegistered(uscc, existing.id)
+  const id = uuidv7()
+  let row: EnterpriseRow | undefined
+  try {
+    [row] = await tx.insert(enterprises).values({
+      id,
+      uscc,
+      nameZh: input.nameZh,
+      nameEn: input.nameEn ?? null,
+      sectors: input.sectors,
+      jurisdictionCodes: places.codes
+    }).returning()
+  } catch (err) {
+    if (uniqueViolation(err)) throw alreadyRegistered(uscc)
+    throw err
+  }
+  await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', requestId: ctx.requestId })
+  return enterpriseToApi(row!, places.warnings)
+}
+
+export async function findEnterprise (db: Database, id: string): Promise<EnterpriseRow> {
+  const [row] = await db.select().from(enterprises).where(eq(enterprises.id, id))
+  if (!row) throw notFound('enterprise', id)
+  return row
+}
+
+/** Applies a change only if the row is still at the version the client read. */
+async function updateAtVersion (tx: Database, id: string, expected: number | '*', values: Partial<typeof enterprises.$inferInsert>): Promise<EnterpriseRow> {
+  const current = await findEnterprise(tx, id)
+  if (expected !== '*' && current.version !== expected) throw stale(current.version)
+  const [row] = await tx.update(enterprises)
+    .set({ ...values, version: sql`${enterprises.version} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(enterprises.id, id), eq(enterprises.version, current.version)))
+    .returning()
+  if (!row) throw stale(current.version + 1)
+  return row
+}
+
+export async function updateEnterprise (tx: Database, id: string, expected: number | '*', patch: UpdateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
+  const places = patch.jurisdictionCodes ? resolveJurisdictions(ctx.jurisdictions, patch.jurisdictionCodes, '/jurisdictionCodes') : undefined
+  const row = await updateAtVersion(tx, id, expected, {
+    ...(patch.nameZh !== undefined ? { nameZh: patch.nameZh } : {}),
+    ...(patch.nameEn !== undefined ? { nameEn: patch.nameEn } : {}),
+    ...(patch.sectors !== undefined ? { sectors: patch.sectors } : {}),
+    ...(places ? { jurisdictionCodes: places.codes } : {})
+  })
+  return enterpriseToApi(row, places?.warnings)
+}
+
+export async function changeEnterpriseStatus (
+  tx: Database, id: string, expected: number | '*', change: { status: EnterpriseStatus, reason: string }, ctx: WriteContext
+): Promise<StatusChangeApi> {
+  const current = await findEnterprise(tx, id)
+  if (!canChangeStatus(current.status, change.status)) {
+    const next = allowedNextStatuses(current.status)
+    throw new ProblemError('invalid_status_transition',
+      `The enterprise is ${current.status}; it can become ${next.length ? next.join(' or ') : 'nothing else (exit is final)'}`,
+      { currentStatus: current.status, errors: [{ in: 'body', pointer: '/status', code: 'invalid_status_transition', message: `cannot change from ${current.status} to ${change.status}` }] })
+  }
+  const row = await updateAtVersion(tx, id, expected, { status: change.status })
+  const [history] = await tx.insert(enterpriseStatusChanges).values({
+    id: uuidv7(), enterpriseId: id, fromStatus: current.status, toStatus: change.status, reason: change.reason, requestId: ctx.requestId
+  }).returning()
+  return statusChangeToApi(history!, row.version)
+}
+
+export async function listStatusChanges (db: Database, id: string, cursors: Cursors, limit: number, cursor: string | undefined) {
+  const enterprise = await findEnterprise(db, id)
+  const [after] = cursors.decode('enterprise-status-changes', { id }, cursor) ?? []
+  const rows = await db.select().from(enterpriseStatusChanges)
+    .where(and(eq(enterpriseStatusChanges.enterpriseId, id), after ? gt(enterpriseStatusChanges.id, after) : undefined))
+    .orderBy(asc(enterpriseStatusChanges.id))
+    .limit(limit + 1)
+  return page(rows, limit, (r) => statusChangeToApi(r, enterprise.version), (last) => cursors.encode('enterprise-status-changes', { id }, [last.id]))
+}
+
+function escapeLike (text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c)
+}
+
+export async function listEnterprises (db: Database, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: EnterpriseFilters) {
+  const [after] = cursors.decode('enterprises', filters, cursor) ?? []
+  const conditions: Array<SQL | undefined> = [after ? gt(enterprises.id, after) : undefined]
+  if (filters.sector) conditions.push(arrayContains(enterprises.sectors, [filters.sector]))
+  if (filters.status) conditions.push(eq(enterprises.status, filters.status))
+  if (filters.uscc) conditions.push(eq(enterprises.uscc, filters.uscc.toUpperCase()))
+  if (filters.jurisdiction) {
+    const codes = registry.subtree(filters.jurisdiction)
+    if (codes.length === 0) throw unknownJurisdiction(filters.jurisdiction, 'query', '/jurisdiction')
+    conditions.push(arrayOverlaps(enterprises.jurisdictionCodes, codes))
+  }
+  if (filters.name) {
+    const pattern = `%${escapeLike(filters.name)}%`
+    conditions.push(or(ilike(enterprises.nameZh, pattern), ilike(enterprises.nameEn, pattern)))
+  }
+  const rows = await db.select().from(enterprises).where(and(...conditions)).orderBy(asc(enterprises.id)).limit(limit + 1)
+  return page(rows, limit, (r) => enterpriseToApi(r), (last) => cursors.encode('enterprises', filters, [last.id]))
+}

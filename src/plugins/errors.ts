@@ -1,0 +1,108 @@
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { catalogue, problemTypeBase, ProblemError, type ProblemCode, type ProblemDetail } from '../lib/problems.js'
+import { isDatabaseUnavailable } from '../db/errors.js'
+
+interface AjvError {
+  keyword: string
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+const contexts: Record<string, ProblemDetail['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+function snake (keyword: string): string {
+  return keyword.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+}
+
+function escapePointer (token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+/** Ajv's errors as pointers a client can act on. */
+export function validationDetails (errors: AjvError[], context: string | undefined): ProblemDetail[] {
+  const where = contexts[context ?? 'body'] ?? 'body'
+  const details = errors
+    .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword) || errors.length === 1)
+    .map((e): ProblemDetail => {
+      if (e.keyword === 'required') {
+        return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`, code: 'required', message: 'is required' }
+      }
+      if (e.keyword === 'additionalProperties') {
+        return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`, code: 'unknown_field', message: 'is not a field of this resource' }
+      }
+      return { in: where, pointer: e.instancePath || '', code: snake(e.keyword), message: e.message ?? 'is invalid' }
+    })
+  // Ajv repeats a failure once per union branch; one line per place and code is enough.
+  const seen = new Set<string>()
+  return details.filter((d) => {
+    const key = `${d.in}${d.pointer}${d.code}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+const frameworkCodes: Record<string, ProblemCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json'
+}
+
+function toProblem (error: FastifyError & { validationContext?: string }, retryAfter: number): ProblemError {
+  if (error instanceof ProblemError) return error
+  if (error.validation) {
+    const errors = validationDetails(error.validation as AjvError[], error.validationContext)
+    const first = errors[0]
+    const detail = first ? `${first.in} ${first.pointer || '(root)'} ${first.message}` : 'The request does not match the schema'
+    return new ProblemError('validation_failed', errors.length > 1 ? `${detail} (and ${errors.length - 1} more)` : detail, { errors })
+  }
+  const known = frameworkCodes[error.code]
+  if (known) return new ProblemError(known, error.message)
+  if (error instanceof SyntaxError && error.statusCode === 400) return new ProblemError('malformed_json', error.message)
+  if (isDatabaseUnavailable(error)) {
+    return new ProblemError('database_unavailable', 'The database did not answer in time; retry later', { retryAfterSeconds: retryAfter })
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ProblemError('bad_request', error.message)
+  }
+  return new ProblemError('internal_error', 'An unexpected error occurred; it has been logged with the request id')
+}
+
+export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: ProblemError) {
+  if (problem.extensions.retryAfterSeconds) reply.header('retry-after', String(problem.extensions.retryAfterSeconds))
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({
+      type: problemTypeBase + problem.code,
+      title: catalogue[problem.code].title,
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      instance: request.url.split('?')[0],
+      requestId: String(request.id),
+      ...problem.extensions
+    })
+}
+
+export interface ErrorsOptions { retryAfterSeconds: number }
+
+/** The root error handler: every failure leaves as RFC 9457 problem+json. */
+export default fp<ErrorsOptions>(async function errors (app, opts) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error, opts.retryAfterSeconds)
+    if (problem.status >= 500) {
+      request.log.error({ err: error, code: problem.code }, 'request failed')
+    } else {
+      request.log.info({ code: problem.code, detail: problem.detail }, 'request refused')
+    }
+    return sendProblem(request, reply, problem)
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new ProblemError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`)))
+}, { name: 'errors', fastify: '5.x' })

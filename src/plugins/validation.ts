@@ -1,0 +1,19 @@
+import { Ajv, type Options } from 'ajv'
+import addFormatsImport from 'ajv-formats'
+import type { FastifyInstance } from 'fastify'
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
+
+const shared: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false }
+
+/**
+ * Bodies are validated as sent: no type coercion ("1" is not 1, a string is not an array) and
+ * unknown fields are refused, never stripped. Query, path and header strings are coerced.
+ */
+export function installValidators (app: FastifyInstance) {
+  const strict = addFormats(new Ajv({ ...shared, coerceTypes: false }))
+  const coercing = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }))
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema))
+}

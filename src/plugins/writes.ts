@@ -1,0 +1,93 @@
+import fp from 'fastify-plugin'
+import { and, eq, lt, sql } from 'drizzle-orm'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Database } from '../db/client.js'
+import { rowsOf } from '../db/client.js'
+import { idempotencyRecords } from '../db/system-tables.js'
+import { canonicalJson, sha256 } from '../lib/canonical.js'
+import { ProblemError } from '../lib/problems.js'
+
+export interface WriteOutcome {
+  statusCode: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
+export type Work = (tx: Database) => Promise<WriteOutcome>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Runs a change in one transaction and sends its answer. With an Idempotency-Key the stored
+     * answer is written in that same transaction, so a change and its replay record commit together.
+     */
+    write: (request: FastifyRequest, reply: FastifyReply, work: Work) => Promise<FastifyReply>
+  }
+}
+
+const retention = 24 * 60 * 60 * 1000
+
+function send (reply: FastifyReply, outcome: WriteOutcome, replayed: boolean) {
+  if (replayed) reply.header('idempotent-replayed', 'true')
+  return reply.code(outcome.statusCode).headers(outcome.headers ?? {}).send(outcome.body)
+}
+
+export default fp(async function writes (app) {
+  // Keys being processed by this replica; other replicas are kept out by the advisory lock below.
+  const inFlight = new Set<string>()
+  // Expired answers are useless; sweep them hourly so the table stays small.
+  const sweeper = setInterval(() => {
+    app.db.delete(idempotencyRecords).where(lt(idempotencyRecords.expiresAt, new Date()))
+      .catch((err: unknown) => app.log.warn({ err }, 'idempotency sweep failed'))
+  }, 60 * 60 * 1000).unref()
+  app.addHook('onClose', async () => clearInterval(sweeper))
+
+  app.decorate('write', async function write (request: FastifyRequest, reply: FastifyReply, work: Work) {
+    const key = request.headers['idempotency-key']
+    if (typeof key !== 'string') {
+      return send(reply, await app.db.transaction(work), false)
+    }
+    const path = request.url.split('?')[0]
+    const scope = `${request.method} ${path}`
+    const requestHash = sha256(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`)
+    const slot = `${scope}\n${key}`
+    if (inFlight.has(slot)) throw inFlightProblem()
+    inFlight.add(slot)
+    try {
+      let replayed = false
+      const outcome = await app.db.transaction(async (tx) => {
+        const [lock] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(hashtextextended(${slot}, 0)) as locked`))
+        if (!lock?.locked) throw inFlightProblem()
+        await tx.delete(idempotencyRecords).where(and(eq(idempotencyRecords.scope, scope), eq(idempotencyRecords.key, key), lt(idempotencyRecords.expiresAt, new Date())))
+        const [stored] = await tx.select().from(idempotencyRecords).where(and(eq(idempotencyRecords.scope, scope), eq(idempotencyRecords.key, key)))
+        if (stored) {
+          if (stored.requestHash !== requestHash) {
+            throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request; use a new key for a new request', {
+              errors: [{ in: 'header', pointer: '/idempotency-key', code: 'idempotency_key_reused', message: 'already used with another body' }]
+            })
+          }
+          replayed = true
+          return { statusCode: stored.statusCode, headers: stored.headers, body: stored.body }
+        }
+        const fresh = await work(tx)
+        await tx.insert(idempotencyRecords).values({
+          scope,
+          key,
+          requestHash,
+          statusCode: fresh.statusCode,
+          headers: fresh.headers ?? {},
+          body: fresh.body,
+          expiresAt: new Date(Date.now() + retention)
+        })
+        return fresh
+      })
+      return send(reply, outcome, replayed)
+    } finally {
+      inFlight.delete(slot)
+    }
+  })
+}, { name: 'writes', fastify: '5.x', dependencies: ['database'] })
+
+function inFlightProblem (): ProblemError {
+  return new ProblemError('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 })
+}

@@ -1,0 +1,40 @@
+import type { App } from '../../src/app.js'
+import { usccCheckCharacter, organisationCodeCheck } from '../../src/modules/enterprises/uscc.js'
+
+let serial = 0
+
+/** A valid USCC registered in the given region, unique within the test run. */
+export function makeUscc (region = '440106'): string {
+  serial++
+  const body = `MA${String(serial).padStart(6, '0')}`
+  const first17 = `91${region}${body}${organisationCodeCheck(body)}`
+  return first17 + usccCheckCharacter(first17)
+}
+
+export function enterpriseInput (overrides: Record<string, unknown> = {}) {
+  return {
+    uscc: makeUscc(),
+    nameZh: '广州测试出行科技有限公司',
+    nameEn: 'Guangzhou Test Mobility Technology Co., Ltd.',
+    sectors: ['ride_hailing'],
+    jurisdictionCodes: ['440106'],
+    ...overrides
+  }
+}
+
+export async function registerEnterprise (app: App, overrides: Record<string, unknown> = {}) {
+  const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput(overrides) })
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`)
+  return res.json() as { id: string, uscc: string, version: number, status: string, [k: string]: unknown }
+}
+
+export async function createAgency (app: App, overrides: Record<string, unknown> = {}) {
+  serial++
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/agencies',
+    payload: { nameZh: `测试交通运输局${serial}`, kind: 'transport', jurisdictionCode: '440100', ...overrides }
+  })
+  if (res.statusCode !== 201) throw new Error(`agency failed: ${res.statusCode} ${res.body}`)
+  return res.json() as { id: string, version: number, [k: string]: unknown }
+}

@@ -1,0 +1,77 @@
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { openapiPath, renderOpenapi } from '../src/cli/openapi.js'
+import { testApp } from './helpers/app.js'
+
+t.test('the OpenAPI document', async (t) => {
+  const app = await testApp(t)
+  const generated = renderOpenapi(app)
+  const document = JSON.parse(generated)
+
+  t.test('the committed openapi/openapi.json matches the routes (run `npm run openapi` when this fails)', async (t) => {
+    t.equal(readFileSync(openapiPath, 'utf8'), generated)
+  })
+
+  t.test('is a valid OpenAPI 3.1 document', async (t) => {
+    const validator = new Validator()
+    const result = await validator.validate(document)
+    t.same(result.errors ?? [], [])
+    t.equal(result.valid, true)
+    t.equal(validator.version, '3.1')
+  })
+
+  t.test('/openapi.json serves the same document', async (t) => {
+    const res = await app.inject({ url: '/openapi.json' })
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), document)
+  })
+
+  t.test('every operation has an operationId, tags, a summary and a described response for every status', async (t) => {
+    const ids = new Set<string>()
+    for (const [path, item] of Object.entries<Record<string, { operationId?: string, tags?: string[], summary?: string, responses: Record<string, { description?: string, content?: Record<string, { schema?: unknown }> }> }>>(document.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${path}`
+        t.ok(op.operationId, `${name} operationId`)
+        t.notOk(ids.has(op.operationId!), `${name} operationId unique`)
+        ids.add(op.operationId!)
+        t.ok(op.tags?.length, `${name} tags`)
+        t.ok(op.summary, `${name} summary`)
+        for (const [status, response] of Object.entries(op.responses)) {
+          t.ok(response.description && response.description !== 'Default Response', `${name} ${status} described`)
+          if (status !== '304') t.ok(Object.values(response.content ?? {})[0]?.schema, `${name} ${status} has a schema`)
+          if (Number(status) >= 400) t.ok(response.content?.['application/problem+json'], `${name} ${status} is problem+json`)
+        }
+        // Liveness touches nothing that can fail; everything else can meet a failing database.
+        if (op.operationId !== 'liveness') t.ok(op.responses['500'] && op.responses['503'], `${name} documents 500 and 503`)
+      }
+    }
+  })
+
+  t.test('every body and response field has a description', async (t) => {
+    const undescribed: string[] = []
+    const visit = (schema: Record<string, unknown>, at: string) => {
+      const properties = schema.properties as Record<string, Record<string, unknown>> | undefined
+      for (const [name, property] of Object.entries(properties ?? {})) {
+        if (!property.description && !property.$ref) undescribed.push(`${at}.${name}`)
+        visit(property, `${at}.${name}`)
+      }
+      if (schema.items) visit(schema.items as Record<string, unknown>, `${at}[]`)
+    }
+    for (const [name, schema] of Object.entries<Record<string, unknown>>(document.components.schemas)) visit(schema, name)
+    for (const [path, item] of Object.entries<Record<string, Record<string, any>>>(document.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const body = op.requestBody?.content?.['application/json']?.schema
+        if (body) visit(body, `${method} ${path} body`)
+        for (const [status, response] of Object.entries<any>(op.responses)) {
+          const schema = response.content?.['application/json']?.schema
+          if (schema) visit(schema, `${method} ${path} ${status}`)
+        }
+        for (const parameter of op.parameters ?? []) {
+          if (!parameter.description && !parameter.schema?.description) undescribed.push(`${method} ${path} ${parameter.in} ${parameter.name}`)
+        }
+      }
+    }
+    t.same(undescribed, [])
+  })
+})
