@@ -29,15 +29,53 @@ export async function freshPostgresDatabase (t: Teardown, adminUrl: string): Pro
  * The real app on a real database of its own: in-memory PGlite by default, a fresh PostgreSQL
  * database when TEST_DATABASE_URL is set. One per test file; closed when the file ends.
  */
-export async function testApp (t: Teardown, overrides: Partial<Config> = {}): Promise<App> {
+export async function testApp (t: Teardown, overrides: Partial<Config> = {}, extend?: (app: App) => void): Promise<App> {
   const adminUrl = process.env.TEST_DATABASE_URL
   const database: Partial<Config> = adminUrl
     ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl) }
     : { DATA_DIR: 'memory://' }
-  const app = await buildApp({ config: defaultConfig({ DEMO_DATA: false, LOG_LEVEL: 'silent', ...database, ...overrides }), logger: false })
+  const config = defaultConfig({ DEMO_DATA: false, LOG_LEVEL: 'silent', ...database, ...overrides })
+  const app = await buildApp({ config, logger: false })
+  configs.set(app, config)
   t.teardown(() => app.close())
+  extend?.(app)
   await app.ready()
   return app
+}
+
+const configs = new WeakMap<App, Config>()
+
+/** Another instance of the service on the same PostgreSQL database: a second replica. */
+export async function secondReplica (t: Teardown, app: App): Promise<App> {
+  const config = configs.get(app)!
+  if (!config.DATABASE_URL) throw new Error('a second replica needs PostgreSQL')
+  const replica = await buildApp({ config, logger: false })
+  t.teardown(() => replica.close())
+  await replica.ready()
+  return replica
+}
+
+/**
+ * Blocks every query on the enterprises table until release(), so a request can be caught in
+ * flight: on PostgreSQL another session locks the table; on PGlite (one session) a transaction
+ * holds the database.
+ */
+export async function holdEnterprises (app: App): Promise<() => Promise<void>> {
+  const url = configs.get(app)?.DATABASE_URL
+  if (url) {
+    const holder = new pg.Client({ connectionString: url })
+    await holder.connect()
+    await holder.query('begin')
+    await holder.query('lock table enterprises in access exclusive mode')
+    return async () => { await holder.query('rollback'); await holder.end() }
+  }
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let started!: () => void
+  const begun = new Promise<void>((resolve) => { started = resolve })
+  const held = app.db.transaction(async () => { started(); await gate })
+  await begun
+  return async () => { release(); await held }
 }
 
 const tables = ['agencies', 'enterprises', 'enterprise_status_changes', 'idempotency_records'] as const

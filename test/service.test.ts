@@ -1,0 +1,63 @@
+import t from 'tap'
+import { testApp } from './helpers/app.js'
+
+t.test('service conventions', async (t) => {
+  const app = await testApp(t)
+
+  t.test('every answer carries x-request-id; a safe caller id is kept, an unsafe one replaced', async (t) => {
+    const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'trace-abc.123' } })
+    t.equal(kept.headers['x-request-id'], 'trace-abc.123')
+    const replaced = await app.inject({ url: '/v1/nothing', headers: { 'x-request-id': 'bad id\nwith newline' } })
+    t.match(replaced.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+    t.equal(replaced.json().requestId, replaced.headers['x-request-id'])
+    const fresh = await app.inject({ url: '/v1/jurisdictions/440100' })
+    t.match(fresh.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  })
+
+  t.test('/healthz answers ok without the database', async (t) => {
+    const res = await app.inject({ url: '/healthz' })
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), { status: 'ok' })
+  })
+
+  t.test('/readyz reports the database and that every migration is applied', async (t) => {
+    const res = await app.inject({ url: '/readyz' })
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), { status: 'ready', database: process.env.TEST_DATABASE_URL ? 'postgresql' : 'pglite' })
+  })
+
+  t.test('/metrics is Prometheus text with request durations by route template', async (t) => {
+    await app.inject({ url: '/v1/jurisdictions/440106' })
+    const res = await app.inject({ url: '/metrics' })
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+    t.match(res.body, /http_request_duration_seconds_count\{method="GET",route="\/v1\/jurisdictions\/:code",status_code="200"\} [1-9]/)
+    t.match(res.body, /process_cpu_user_seconds_total/)
+  })
+
+  t.test('Swagger UI is served at /docs', async (t) => {
+    const res = await app.inject({ url: '/docs/' })
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /text\/html/)
+    t.match(res.body, /swagger-ui/i)
+  })
+
+  t.test('an unexpected error is a 500 problem that hides its internals', async (t) => {
+    const failing = await testApp(t, {}, (app) => {
+      app.get('/test/boom', async () => { throw new Error('secret internal detail at db.ts:42') })
+      app.get('/test/db-down', async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) })
+      app.get('/test/db-hung', async () => { throw new Error('Failed query', { cause: new Error('Query read timeout') }) })
+    })
+    const boom = await failing.inject({ url: '/test/boom' })
+    t.equal(boom.statusCode, 500)
+    t.match(boom.json(), { code: 'internal_error', status: 500 })
+    t.notMatch(boom.body, /secret|db\.ts/)
+
+    for (const url of ['/test/db-down', '/test/db-hung']) {
+      const down = await failing.inject({ url })
+      t.equal(down.statusCode, 503, url)
+      t.equal(down.headers['retry-after'], '5')
+      t.match(down.json(), { code: 'database_unavailable', retryAfterSeconds: 5 })
+    }
+  })
+})
