@@ -48,7 +48,13 @@ export async function buildApp ({ config, logger }: AppOptions) {
   // JSON only: text/plain would reach the schema as a string and read as a schema failure.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
-  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  // While shutting down, answers close their connection so keep-alive sockets do not hold close() open.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (closing) reply.header('connection', 'close')
+  })
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
   await app.register(openapi)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { enterpriseInput } from './helpers/fixtures.js'
-import { holdEnterprises, secondReplica, tableCounts, testApp } from './helpers/app.js'
+import { holdEnterprises, anotherInstance, tableCounts, testApp } from './helpers/app.js'
 
 t.test('Idempotency-Key on creates', async (t) => {
   const app = await testApp(t)
@@ -68,7 +68,7 @@ t.test('Idempotency-Key on creates', async (t) => {
   })
 
   t.test('a key in flight on another replica is a 409 too', { skip: !process.env.TEST_DATABASE_URL && 'a second replica needs PostgreSQL' }, async (t) => {
-    const replica = await secondReplica(t, app)
+    const replica = await anotherInstance(t, app)
     const input = enterpriseInput()
     const release = await holdEnterprises(app)
     const first = post('inflight-2', input)

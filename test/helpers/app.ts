@@ -45,10 +45,13 @@ export async function testApp (t: Teardown, overrides: Partial<Config> = {}, ext
 
 const configs = new WeakMap<App, Config>()
 
-/** Another instance of the service on the same PostgreSQL database: a second replica. */
-export async function secondReplica (t: Teardown, app: App): Promise<App> {
+/**
+ * Another instance of the service on the same database: a second replica on PostgreSQL, or the
+ * same service restarted on a PGlite data folder (after the first has closed).
+ */
+export async function anotherInstance (t: Teardown, app: App): Promise<App> {
   const config = configs.get(app)!
-  if (!config.DATABASE_URL) throw new Error('a second replica needs PostgreSQL')
+  if (!config.DATABASE_URL && config.DATA_DIR === 'memory://') throw new Error('an in-memory database has no other instance')
   const replica = await buildApp({ config, logger: false })
   t.teardown(() => replica.close())
   await replica.ready()

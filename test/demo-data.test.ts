@@ -1,0 +1,44 @@
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { checkUscc } from '../src/modules/enterprises/uscc.js'
+
+const seed = JSON.parse(readFileSync(new URL('../seeds/enterprises.json', import.meta.url), 'utf8')) as {
+  enterprises: Array<{ uscc: string, sectors: string[], jurisdictionCodes: string[] }>
+}
+
+const cityOf = (code: string) => (code.startsWith('50') ? '500000' : `${code.slice(0, 4)}00`)
+
+t.test('the demo data set is plausible: valid USCCs whose region is in the city they operate in', async (t) => {
+  t.ok(seed.enterprises.length >= 30)
+  for (const sector of ['ride_hailing', 'bike_share', 'car_share']) {
+    t.ok(seed.enterprises.some((e) => e.sectors.includes(sector)), sector)
+  }
+  for (const e of seed.enterprises) {
+    t.same(checkUscc(e.uscc), { uscc: e.uscc }, `${e.uscc} passes both checks`)
+    t.ok(e.jurisdictionCodes.every((j) => cityOf(j) === cityOf(e.uscc.slice(2, 8))), `${e.uscc} region matches its city`)
+  }
+  t.same([...new Set(seed.enterprises.map((e) => cityOf(e.uscc.slice(2, 8))))].sort(), ['320600', '350200', '440100', '500000'])
+})
+
+t.test('demo data loads on first start only: a restart neither duplicates nor loses anything', async (t) => {
+  const first = await testApp(t, { DEMO_DATA: true, DATA_DIR: t.testdir() })
+  const loaded = await tableCounts(first)
+  t.equal(loaded.enterprises, seed.enterprises.length)
+  t.ok(loaded.agencies! >= 20)
+
+  const list = await first.inject({ url: '/v1/enterprises?limit=200' })
+  t.equal(list.json().items.length, seed.enterprises.length)
+  const suspended = await first.inject({ url: '/v1/enterprises?status=suspended' })
+  t.ok(suspended.json().items.length >= 1, 'some demo enterprises are suspended')
+
+  const one = list.json().items.find((e: { status: string }) => e.status === 'active')
+  const renamed = await first.inject({ method: 'PATCH', url: `/v1/enterprises/${one.id}`, headers: { 'if-match': `"${one.version}"` }, payload: { nameEn: 'Changed before restart' } })
+  t.equal(renamed.statusCode, 200)
+  await first.close()
+
+  const second = await anotherInstance(t, first)
+  t.same(await tableCounts(second), loaded, 'nothing duplicated')
+  const after = await second.inject({ url: `/v1/enterprises/${one.id}` })
+  t.equal(after.json().nameEn, 'Changed before restart', 'nothing lost')
+})
