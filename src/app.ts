@@ -51,9 +51,11 @@ export async function buildApp ({ config, logger }: AppOptions) {
   // While shutting down, answers close their connection so keep-alive sockets do not hold close() open.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style: this runs on every answer, and a promise per hook is measurable there.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })

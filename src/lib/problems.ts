@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { StringEnum } from './string-enum.js'
+import { StringEnum } from './typebox.js'
 
 // The catalogue: every problem the API can answer with. `code` is stable; clients branch on it.
 export const catalogue = {

@@ -3,7 +3,8 @@ import { catalogue } from './problems.js'
 
 // Shapes shared by every resource: pages, headers, timestamps, error responses.
 
-export { StringEnum } from './string-enum.js'
+import { Nullable } from './typebox.js'
+export { Nullable, StringEnum } from './typebox.js'
 
 /** A success response: its schema with the description the OpenAPI document shows. */
 export function described<T extends object> (description: string, schema: T): T & { description: string } {
@@ -23,7 +24,7 @@ export const PageQuery = {
 export function Page<T extends TSchema> (item: T, description: string) {
   return Type.Object({
     items: Type.Array(item, { description }),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' })
+    nextCursor: Nullable(Type.String(), { description: 'Pass as `cursor` for the next page; null on the last page' })
   }, { additionalProperties: false })
 }
 

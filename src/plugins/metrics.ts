@@ -27,8 +27,15 @@ export default fp(async function metrics (app) {
     })
   }
 
-  app.addHook('onResponse', async (request, reply) => {
-    duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode }, reply.elapsedTime / 1000)
+  // One labelled child per method, route and status, found by a string key instead of hashing labels.
+  const series = new Map<string, ReturnType<typeof duration.labels>>()
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const key = `${request.method} ${route} ${reply.statusCode}`
+    let child = series.get(key)
+    if (!child) series.set(key, child = duration.labels(request.method, route, String(reply.statusCode)))
+    child.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', {

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox'
-import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum } from '../../lib/schemas.js'
+import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable } from '../../lib/schemas.js'
 import { agencyKinds } from './table.js'
 
 const Kind = StringEnum(agencyKinds, { description: 'What kind of regulator: transport (交通运输局), market_regulation (市场监管局), cyberspace (网信办), development_reform (发改委), public_security (公安局), …' })
 const NameZh = Type.String({ minLength: 1, maxLength: 200, description: 'Official Chinese name, unique in its jurisdiction', examples: ['广州市交通运输局'] })
-const NameEn = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'English name, if any', examples: ['Guangzhou Municipal Transport Bureau'] })
+const NameEn = Nullable(Type.String({ minLength: 1, maxLength: 200 }), { description: 'English name, if any', examples: ['Guangzhou Municipal Transport Bureau'] })
 
 export const AgencySchema = Type.Object({
   id: Uuid('Agency id'),

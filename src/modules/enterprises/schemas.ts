@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox'
-import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum } from '../../lib/schemas.js'
+import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable } from '../../lib/schemas.js'
 import { enterpriseStatuses, sectors } from './table.js'
 
 const Sector = StringEnum(sectors, { description: 'ride_hailing (网约车), bike_share (互联网租赁自行车), car_share (分时租赁)' })
 const Status = StringEnum(enterpriseStatuses, { description: 'active, suspended (may resume) or exited (final)' })
 const NameZh = Type.String({ minLength: 1, maxLength: 200, description: 'Registered legal name in Chinese', examples: ['广州示例出行科技有限公司'] })
-const NameEn = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'English name, if any', examples: ['Guangzhou Example Mobility Technology Co., Ltd.'] })
+const NameEn = Nullable(Type.String({ minLength: 1, maxLength: 200 }), { description: 'English name, if any', examples: ['Guangzhou Example Mobility Technology Co., Ltd.'] })
 const Sectors = Type.Array(Sector, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Sectors it operates in' })
 const JurisdictionCodes = Type.Array(JurisdictionCode('GB/T 2260 code'), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Divisions it operates in; an abolished code is recorded as its successor' })
 
@@ -60,11 +60,11 @@ export const EnterprisePage = Page(Type.Ref('Enterprise'), 'Enterprises in regis
 export const StatusChangeSchema = Type.Object({
   id: Uuid('Status change id'),
   enterpriseId: Uuid('Enterprise id'),
-  fromStatus: Type.Union([Status, Type.Null()], { description: 'null for the registration itself' }),
+  fromStatus: Nullable(Status, { description: 'null for the registration itself' }),
   toStatus: Status,
   reason: Type.String({ description: 'Why, as recorded by the regulator' }),
   changedAt: Timestamp('When'),
-  requestId: Type.Union([Type.String(), Type.Null()], { description: 'x-request-id of the request that made the change' }),
+  requestId: Nullable(Type.String(), { description: 'x-request-id of the request that made the change' }),
   enterpriseVersion: Type.Integer({ description: 'The enterprise version after this change: its new ETag' })
 }, { $id: 'EnterpriseStatusChange', additionalProperties: false })
 

@@ -11,7 +11,7 @@ import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import type { CreateEnterprise, EnterpriseApi, EnterpriseFilters, StatusChangeApi, UpdateEnterprise } from './schemas.js'
 import { allowedNextStatuses, canChangeStatus, type EnterpriseStatus } from './status.js'
 import { enterprises, enterpriseStatusChanges, type EnterpriseRow, type EnterpriseStatusChangeRow } from './table.js'
-import { checkUscc } from './uscc.js'
+import { checkUscc, organisationCodeCheck } from './uscc.js'
 
 export interface WriteContext {
   jurisdictions: JurisdictionRegistry
@@ -20,8 +20,10 @@ export interface WriteContext {
 
 type Warnings = EnterpriseApi['warnings']
 
+// Stored codes passed the full check when written; only the embedded organisation code can warn.
 function usccWarnings (uscc: string): Warnings {
-  const { organisationCodeMismatch: mismatch } = checkUscc(uscc)
+  const expected = organisationCodeCheck(uscc.slice(8, 16))
+  const mismatch = expected !== undefined && expected !== uscc[16] ? { expected, actual: uscc[16] } : undefined
   return mismatch
     ? [{ code: 'uscc_organisation_code_mismatch', pointer: '/uscc', message: `the embedded organisation code's check character is ${mismatch.actual} but its digits give ${mismatch.expected}; real codes pass this check, so verify the code with the registration authority` }]
     : []
@@ -98,8 +100,16 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
   return enterpriseToApi(row!, places.warnings)
 }
 
+// The hottest read: prepared once per handle, so PostgreSQL parses and plans it once per connection.
+const preparedById = new WeakMap<Database, ReturnType<typeof prepareById>>()
+function prepareById (db: Database) {
+  return db.select().from(enterprises).where(eq(enterprises.id, sql.placeholder('id'))).prepare('enterprise_by_id')
+}
+
 export async function findEnterprise (db: Database, id: string): Promise<EnterpriseRow> {
-  const [row] = await db.select().from(enterprises).where(eq(enterprises.id, id))
+  let byId = preparedById.get(db)
+  if (!byId) preparedById.set(db, byId = prepareById(db))
+  const [row] = await byId.execute({ id })
   if (!row) throw notFound('enterprise', id)
   return row
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { CalendarDate, JurisdictionCode, Page, PageQuery, StringEnum } from '../../lib/schemas.js'
+import { CalendarDate, JurisdictionCode, Page, PageQuery, StringEnum, Nullable } from '../../lib/schemas.js'
 import { jurisdictionLevels } from './table.js'
 
 export const JurisdictionSchema = Type.Object({
@@ -7,11 +7,11 @@ export const JurisdictionSchema = Type.Object({
   nameZh: Type.String({ description: 'Official Chinese name', examples: ['天河区'] }),
   nameEn: Type.String({ description: 'English name', examples: ['Tianhe District'] }),
   level: StringEnum(jurisdictionLevels, { description: 'province (incl. municipalities), prefecture (city), district, or county (incl. county-level city)' }),
-  parentCode: Type.Union([JurisdictionCode('GB/T 2260 code'), Type.Null()], { description: 'Code of the division above; null for a province' }),
+  parentCode: Nullable(JurisdictionCode('GB/T 2260 code'), { description: 'Code of the division above; null for a province' }),
   status: StringEnum(['current', 'abolished'], { description: 'abolished codes stay readable as aliases of their successor' }),
-  effectiveFrom: Type.Union([CalendarDate('Date'), Type.Null()], { description: 'First day the code is in force, where recorded' }),
-  effectiveTo: Type.Union([CalendarDate('Date'), Type.Null()], { description: 'Day the code was abolished; null while in force' }),
-  successorCode: Type.Union([JurisdictionCode('GB/T 2260 code'), Type.Null()], { description: 'For an abolished code: the code that replaced it' }),
+  effectiveFrom: Nullable(CalendarDate('Date'), { description: 'First day the code is in force, where recorded' }),
+  effectiveTo: Nullable(CalendarDate('Date'), { description: 'Day the code was abolished; null while in force' }),
+  successorCode: Nullable(JurisdictionCode('GB/T 2260 code'), { description: 'For an abolished code: the code that replaced it' }),
   predecessorCodes: Type.Array(JurisdictionCode('Abolished code'), { description: 'Abolished codes merged into this one' }),
   timeZone: Type.String({ description: 'IANA time zone for calendar dates (validity, deadlines) here', examples: ['Asia/Shanghai'] })
 }, { $id: 'Jurisdiction', additionalProperties: false })
