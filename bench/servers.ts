@@ -11,8 +11,17 @@ if (!databaseUrl || (mode !== 'app' && mode !== 'bare')) throw new Error('usage:
 const columns = 'id, uscc, name_zh, name_en, sectors, jurisdiction_codes, status, version, created_at, updated_at'
 type Row = Record<string, unknown> & { created_at: Date, updated_at: Date }
 const toJson = (r: Row) => ({
-  id: r.id, uscc: r.uscc, nameZh: r.name_zh, nameEn: r.name_en, sectors: r.sectors, jurisdictionCodes: r.jurisdiction_codes,
-  status: r.status, version: r.version, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(), warnings: []
+  id: r.id,
+  uscc: r.uscc,
+  nameZh: r.name_zh,
+  nameEn: r.name_en,
+  sectors: r.sectors,
+  jurisdictionCodes: r.jurisdiction_codes,
+  status: r.status,
+  version: r.version,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+  warnings: []
 })
 
 async function bare () {
