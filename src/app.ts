@@ -16,23 +16,35 @@ import { agencyRoutes } from './modules/agencies/routes.js'
 import { AgencySchema } from './modules/agencies/schemas.js'
 import { enterpriseRoutes } from './modules/enterprises/routes.js'
 import { EnterpriseSchema, StatusChangeSchema } from './modules/enterprises/schemas.js'
+import { apiKeyRoutes } from './modules/api-keys/routes.js'
+import { ApiKeySchema, IssuedApiKeySchema } from './modules/api-keys/schemas.js'
+import { auditRoutes } from './modules/audit/routes.js'
+import { AuditEventSchema } from './modules/audit/schemas.js'
+import auth from './plugins/auth.js'
+import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
 
 export interface AppOptions {
   config: Config
   /** pino options, or false for silence; the default logs JSON at config.LOG_LEVEL. */
   logger?: FastifyServerOptions['logger']
+  /** Only the benchmark's baseline turns the audit trail off; the service always keeps it. */
+  auditTrail?: boolean
 }
 
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' }
+    // Keys and personal data never reach a log line, whatever logs them.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.key', '*.idNumber', '*.licenseId', '*.phone', '*.mobile', '*.driverName'],
+      censor: '[redacted]'
+    }
   }
 }
 
 /** The whole API, ready to listen or to be driven by inject(); it does not listen. */
-export async function buildApp ({ config, logger }: AppOptions) {
+export async function buildApp ({ config, logger, auditTrail = true }: AppOptions) {
   const app = Fastify({
     logger: logger ?? loggerOptions(config),
     genReqId: requestId,
@@ -60,18 +72,22 @@ export async function buildApp ({ config, logger }: AppOptions) {
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
   await app.register(openapi)
-  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema]) app.addSchema(schema)
+  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema]) app.addSchema(schema)
   await app.register(database, { config })
   await app.register(metrics)
   await app.register(health, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS, readinessTimeoutMs: 2000 })
-  await app.register(writes)
   await app.register(jurisdictionRegistry)
-  if (config.DEMO_DATA) await app.register(demoData)
+  await app.register(auth, { keyedPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE })
+  await app.register(httpHeaders, { corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) })
+  await app.register(writes, { auditTrail })
+  if (config.DEMO_DATA) await app.register(demoData, { dataDir: config.DATA_DIR })
 
   await app.register(async (v1) => {
     await v1.register(jurisdictionRoutes)
     await v1.register(agencyRoutes)
     await v1.register(enterpriseRoutes)
+    await v1.register(apiKeyRoutes)
+    await v1.register(auditRoutes)
   }, { prefix: '/v1' })
 
   return app

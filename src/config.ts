@@ -15,7 +15,10 @@ export const ConfigSchema = Type.Object({
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2000 }),
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
-  DB_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 5 })
+  DB_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 5 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200, description: 'Requests a minute per API key' }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120, description: 'Requests a minute per address without a key, or with a wrong one' }),
+  CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated browser origins allowed to call the API; empty for none' })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createAgency, enterpriseInput, registerEnterprise } from './helpers/fixtures.js'
 import { tableCounts, testApp } from './helpers/app.js'
+import { actors } from './helpers/actors.js'
 
 interface Case {
   name: string
@@ -61,27 +62,28 @@ const cases: Case[] = [
   { name: 'status cannot be changed by update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: { status: 'exited' }, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/status', code: 'unknown_field' } },
   { name: 'empty update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: {}, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '', code: 'min_properties' } },
   { name: 'unknown route', url: '/v1/enterprise', status: 404, code: 'route_not_found' },
-  { name: 'unknown method on a route', method: 'PATCH', url: '/v1/jurisdictions/440100', payload: {}, status: 404, code: 'route_not_found' },
+  { name: 'unknown method on a route', method: 'PATCH', url: '/v1/public/jurisdictions/440100', payload: {}, status: 404, code: 'route_not_found' },
   { name: 'unknown enterprise id', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', status: 404, code: 'not_found' },
   { name: 'unknown enterprise on update', method: 'PATCH', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', headers: { 'if-match': '"1"' }, payload: { nameZh: 'x' }, status: 404, code: 'not_found' },
   { name: 'unknown enterprise history', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000/status-changes', status: 404, code: 'not_found' },
   { name: 'unknown agency id', url: '/v1/agencies/01900000-0000-7000-8000-000000000000', status: 404, code: 'not_found' },
   { name: 'malformed id', url: '/v1/enterprises/42', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/id', code: 'format' } },
-  { name: 'unknown jurisdiction', url: '/v1/jurisdictions/999999', status: 404, code: 'not_found' },
-  { name: 'malformed jurisdiction code', url: '/v1/jurisdictions/44', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/code', code: 'pattern' } }
+  { name: 'unknown jurisdiction', url: '/v1/public/jurisdictions/999999', status: 404, code: 'not_found' },
+  { name: 'malformed jurisdiction code', url: '/v1/public/jurisdictions/44', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/code', code: 'pattern' } }
 ]
 
 t.test('bad input gets a clear problem and writes nothing', async (t) => {
   const app = await testApp(t)
-  const enterprise = await registerEnterprise(app)
-  const agency = await createAgency(app)
-  await createAgency(app)
-  await registerEnterprise(app)
+  const { admin, guangzhou } = await actors(app)
+  const enterprise = await registerEnterprise(guangzhou)
+  const agency = await createAgency(admin)
+  await createAgency(admin)
+  await registerEnterprise(guangzhou)
   const ids: Ids = {
     enterprise: enterprise.id,
     agency: agency.id,
-    agencyCursor: (await app.inject({ url: '/v1/agencies?limit=1' })).json().nextCursor,
-    enterpriseCursor: (await app.inject({ url: '/v1/enterprises?limit=1' })).json().nextCursor
+    agencyCursor: (await admin.inject({ url: '/v1/agencies?limit=1' })).json().nextCursor,
+    enterpriseCursor: (await guangzhou.inject({ url: '/v1/enterprises?limit=1' })).json().nextCursor
   }
   t.ok(ids.agencyCursor && ids.enterpriseCursor, 'cursors to misuse')
 
@@ -90,7 +92,10 @@ t.test('bad input gets a clear problem and writes nothing', async (t) => {
       const before = await tableCounts(app)
       const payload = typeof c.payload === 'string' || c.payload === undefined ? c.payload : JSON.stringify(c.payload)
       const headers = { ...(payload !== undefined && typeof c.payload !== 'string' ? { 'content-type': 'application/json' } : {}), ...c.headers }
-      const res = await app.inject({ method: c.method ?? 'GET', url: typeof c.url === 'function' ? c.url(ids) : c.url, headers, payload })
+      const url = typeof c.url === 'function' ? c.url(ids) : c.url
+      // Agencies are the admin's; everything else here is the Guangzhou regulator's.
+      const caller = url.startsWith('/v1/agencies') ? admin : guangzhou
+      const res = await caller.inject({ method: c.method ?? 'GET', url, headers, payload })
       t.equal(res.statusCode, c.status, 'status')
       t.match(res.headers['content-type'], /^application\/problem\+json/)
       const problem = res.json()

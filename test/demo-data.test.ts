@@ -1,6 +1,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { client } from './helpers/actors.js'
+import { join } from 'node:path'
 import { checkUscc } from '../src/modules/enterprises/uscc.js'
 
 const seed = JSON.parse(readFileSync(new URL('../seeds/enterprises.json', import.meta.url), 'utf8')) as {
@@ -22,23 +24,29 @@ t.test('the demo data set is plausible: valid USCCs whose region is in the city 
 })
 
 t.test('demo data loads on first start only: a restart neither duplicates nor loses anything', async (t) => {
-  const first = await testApp(t, { DEMO_DATA: true, DATA_DIR: t.testdir() })
+  const dataDir = t.testdir()
+  const first = await testApp(t, { DEMO_DATA: true, DATA_DIR: dataDir })
   const loaded = await tableCounts(first)
+  const demoKeys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')).keys as Array<{ role: string, key: string, jurisdictionCode?: string }>
+  t.same(demoKeys.map((k) => k.role), ['regulator', 'regulator', 'regulator', 'regulator', 'platform', 'admin'], 'a transport bureau per city, a platform, an admin')
+  const admin = client(first, demoKeys.find((k) => k.role === 'admin')!.key)
   t.equal(loaded.enterprises, seed.enterprises.length)
   t.ok(loaded.agencies! >= 20)
 
-  const list = await first.inject({ url: '/v1/enterprises?limit=200' })
+  const list = await admin.inject({ url: '/v1/enterprises?limit=200' })
   t.equal(list.json().items.length, seed.enterprises.length)
-  const suspended = await first.inject({ url: '/v1/enterprises?status=suspended' })
+  const suspended = await admin.inject({ url: '/v1/enterprises?status=suspended' })
   t.ok(suspended.json().items.length >= 1, 'some demo enterprises are suspended')
 
-  const one = list.json().items.find((e: { status: string }) => e.status === 'active')
-  const renamed = await first.inject({ method: 'PATCH', url: `/v1/enterprises/${one.id}`, headers: { 'if-match': `"${one.version}"` }, payload: { nameEn: 'Changed before restart' } })
+  const one = list.json().items.find((e: { status: string, jurisdictionCodes: string[] }) => e.status === 'active' && e.jurisdictionCodes.some((c) => c.startsWith('4401')))
+  const guangzhou = client(first, demoKeys.find((k) => k.jurisdictionCode === '440100')!.key)
+  const renamed = await guangzhou.inject({ method: 'PATCH', url: `/v1/enterprises/${one.id}`, headers: { 'if-match': `"${one.version}"` }, payload: { nameEn: 'Changed before restart' } })
   t.equal(renamed.statusCode, 200)
+  const beforeRestart = await tableCounts(first)
   await first.close()
 
   const second = await anotherInstance(t, first)
-  t.same(await tableCounts(second), loaded, 'nothing duplicated')
-  const after = await second.inject({ url: `/v1/enterprises/${one.id}` })
+  t.same(await tableCounts(second), beforeRestart, 'nothing duplicated')
+  const after = await client(second, admin.key).inject({ url: `/v1/enterprises/${one.id}` })
   t.equal(after.json().nameEn, 'Changed before restart', 'nothing lost')
 })

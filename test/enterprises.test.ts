@@ -1,13 +1,15 @@
 import t from 'tap'
 import { enterpriseInput, makeUscc, registerEnterprise } from './helpers/fixtures.js'
 import { tableCounts, testApp } from './helpers/app.js'
+import { actors } from './helpers/actors.js'
 
 t.test('enterprises', async (t) => {
   const app = await testApp(t)
+  const { guangzhou: gz, nantong } = await actors(app)
 
   t.test('registering answers 201 with Location, ETag, the enterprise and its first history entry', async (t) => {
     const input = enterpriseInput({ uscc: makeUscc().toLowerCase(), nameEn: undefined })
-    const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
+    const res = await gz.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
     t.equal(res.statusCode, 201)
     const body = res.json()
     t.equal(res.headers.location, `/v1/enterprises/${body.id}`)
@@ -15,32 +17,32 @@ t.test('enterprises', async (t) => {
     t.match(body, { uscc: input.uscc.toUpperCase(), nameZh: input.nameZh, nameEn: null, sectors: ['ride_hailing'], jurisdictionCodes: ['440106'], status: 'active', version: 1, warnings: [] })
     t.match(body.createdAt, /^\d{4}-\d\d-\d\dT/)
 
-    const got = await app.inject({ url: res.headers.location as string })
+    const got = await gz.inject({ url: res.headers.location as string })
     t.equal(got.statusCode, 200)
     t.same(got.json(), body)
     t.equal(got.headers.etag, '"1"')
 
-    const history = await app.inject({ url: `/v1/enterprises/${body.id}/status-changes` })
+    const history = await gz.inject({ url: `/v1/enterprises/${body.id}/status-changes` })
     t.equal(history.statusCode, 200)
     t.match(history.json(), { items: [{ fromStatus: null, toStatus: 'active', reason: 'registered', enterpriseVersion: 1 }], nextCursor: null })
   })
 
   t.test('an embedded organisation code mismatch is accepted with a warning', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: '91440106MA59ABCD2' + '9' }) })
+    const res = await gz.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: '91440106MA59ABCD2' + '9' }) })
     // The 18th character is recomputed below; first learn what the service expects.
     t.equal(res.statusCode, 400)
     const expected = res.json().detail.match(/give (.)$/)[1]
-    const ok = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: '91440106MA59ABCD2' + expected }) })
+    const ok = await gz.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: '91440106MA59ABCD2' + expected }) })
     t.equal(ok.statusCode, 201)
     t.same(ok.json().warnings.map((w: { code: string, pointer: string }) => [w.code, w.pointer]), [['uscc_organisation_code_mismatch', '/uscc']])
-    const again = await app.inject({ url: `/v1/enterprises/${ok.json().id}` })
+    const again = await gz.inject({ url: `/v1/enterprises/${ok.json().id}` })
     t.equal(again.json().warnings.length, 1, 'the warning stays visible on every read')
   })
 
   t.test('a second enterprise with the same USCC is a 409 pointing at the first, and writes nothing', async (t) => {
-    const first = await registerEnterprise(app)
+    const first = await registerEnterprise(gz)
     const before = await tableCounts(app)
-    const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: first.uscc, nameZh: '另一家公司' }) })
+    const res = await gz.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: first.uscc, nameZh: '另一家公司' }) })
     t.equal(res.statusCode, 409)
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
     t.match(res.json(), { code: 'uscc_already_registered', existing: `/v1/enterprises/${first.id}`, errors: [{ in: 'body', pointer: '/uscc' }] })
@@ -48,67 +50,67 @@ t.test('enterprises', async (t) => {
   })
 
   t.test('an abolished jurisdiction code is recorded as its successor, with a warning', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ jurisdictionCodes: ['320602', '320611', '320612'] }) })
+    const res = await nantong.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ jurisdictionCodes: ['320602', '320611', '320612'] }) })
     t.equal(res.statusCode, 201)
     t.same(res.json().jurisdictionCodes, ['320613', '320612'])
     t.same(res.json().warnings.map((w: { pointer: string }) => w.pointer), ['/jurisdictionCodes/0', '/jurisdictionCodes/1'])
   })
 
   t.test('updating needs the current ETag and bumps it', async (t) => {
-    const created = await registerEnterprise(app)
+    const created = await registerEnterprise(gz)
     const url = `/v1/enterprises/${created.id}`
-    const res = await app.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { nameEn: null, sectors: ['ride_hailing', 'car_share'], jurisdictionCodes: ['440100'] } })
+    const res = await gz.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { nameEn: null, sectors: ['ride_hailing', 'car_share'], jurisdictionCodes: ['440100'] } })
     t.equal(res.statusCode, 200)
     t.equal(res.headers.etag, '"2"')
     t.match(res.json(), { nameEn: null, sectors: ['ride_hailing', 'car_share'], jurisdictionCodes: ['440100'], version: 2, nameZh: created.nameZh })
 
-    const merge = await app.inject({ method: 'PATCH', url, headers: { 'if-match': '"2"', 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ nameEn: 'Renamed Ltd.' }) })
+    const merge = await gz.inject({ method: 'PATCH', url, headers: { 'if-match': '"2"', 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ nameEn: 'Renamed Ltd.' }) })
     t.equal(merge.statusCode, 200, 'application/merge-patch+json is accepted')
     t.equal(merge.json().nameEn, 'Renamed Ltd.')
   })
 
   t.test('conditional GET: If-None-Match with the current ETag is 304, an old one is 200', async (t) => {
-    const created = await registerEnterprise(app)
+    const created = await registerEnterprise(gz)
     const url = `/v1/enterprises/${created.id}`
-    const same = await app.inject({ url, headers: { 'if-none-match': '"1"' } })
+    const same = await gz.inject({ url, headers: { 'if-none-match': '"1"' } })
     t.equal(same.statusCode, 304)
     t.equal(same.body, '')
     t.equal(same.headers.etag, '"1"')
-    await app.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { nameZh: '改名后的公司' } })
-    const changed = await app.inject({ url, headers: { 'if-none-match': '"1"' } })
+    await gz.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { nameZh: '改名后的公司' } })
+    const changed = await gz.inject({ url, headers: { 'if-none-match': '"1"' } })
     t.equal(changed.statusCode, 200)
     t.equal(changed.json().nameZh, '改名后的公司')
   })
 
   t.test('status changes follow active ⇄ suspended → exited and keep their reasons', async (t) => {
-    const created = await registerEnterprise(app)
+    const created = await registerEnterprise(gz)
     const url = `/v1/enterprises/${created.id}/status-changes`
-    const suspend = await app.inject({ method: 'POST', url, headers: { 'if-match': '"1"' }, payload: { status: 'suspended', reason: '责令整改' } })
+    const suspend = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"1"' }, payload: { status: 'suspended', reason: '责令整改' } })
     t.equal(suspend.statusCode, 201)
     t.equal(suspend.headers.etag, '"2"')
     t.match(suspend.json(), { fromStatus: 'active', toStatus: 'suspended', reason: '责令整改', enterpriseVersion: 2 })
     t.equal(suspend.json().requestId, suspend.headers['x-request-id'])
 
-    const resume = await app.inject({ method: 'POST', url, headers: { 'if-match': '"2"' }, payload: { status: 'active', reason: '整改完成' } })
+    const resume = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"2"' }, payload: { status: 'active', reason: '整改完成' } })
     t.equal(resume.statusCode, 201)
-    const exit = await app.inject({ method: 'POST', url, headers: { 'if-match': '"3"' }, payload: { status: 'exited', reason: '退出市场' } })
+    const exit = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"3"' }, payload: { status: 'exited', reason: '退出市场' } })
     t.equal(exit.statusCode, 201)
 
     const before = await tableCounts(app)
-    const back = await app.inject({ method: 'POST', url, headers: { 'if-match': '"4"' }, payload: { status: 'active', reason: '再来' } })
+    const back = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"4"' }, payload: { status: 'active', reason: '再来' } })
     t.equal(back.statusCode, 409)
     t.match(back.json(), { code: 'invalid_status_transition', currentStatus: 'exited', errors: [{ pointer: '/status' }] })
     t.same(await tableCounts(app), before)
 
-    const history = await app.inject({ url })
+    const history = await gz.inject({ url })
     t.same(history.json().items.map((c: { toStatus: string }) => c.toStatus), ['active', 'suspended', 'active', 'exited'])
-    const enterprise = await app.inject({ url: `/v1/enterprises/${created.id}` })
+    const enterprise = await gz.inject({ url: `/v1/enterprises/${created.id}` })
     t.match(enterprise.json(), { status: 'exited', version: 4 })
   })
 
   t.test('changing to the current status is refused', async (t) => {
-    const created = await registerEnterprise(app)
-    const res = await app.inject({ method: 'POST', url: `/v1/enterprises/${created.id}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'active', reason: 'noop' } })
+    const created = await registerEnterprise(gz)
+    const res = await gz.inject({ method: 'POST', url: `/v1/enterprises/${created.id}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'active', reason: 'noop' } })
     t.equal(res.statusCode, 409)
     t.equal(res.json().code, 'invalid_status_transition')
   })

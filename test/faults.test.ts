@@ -2,6 +2,7 @@ import t from 'tap'
 import { databaseProxy } from './helpers/proxy.js'
 import { freshPostgresDatabase, testApp } from './helpers/app.js'
 import { enterpriseInput } from './helpers/fixtures.js'
+import { actors } from './helpers/actors.js'
 import type { App } from '../src/app.js'
 
 const adminUrl = process.env.TEST_DATABASE_URL
@@ -24,19 +25,20 @@ t.test('PostgreSQL stopped, restarted or hung', { skip: !adminUrl && 'the embedd
   url.hostname = '127.0.0.1'
   url.port = String(proxy.port)
   const app = await testApp(t, { DATABASE_URL: url.toString(), DB_STATEMENT_TIMEOUT_MS: 1000, DB_CONNECT_TIMEOUT_MS: 500 })
-  const created = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput() })
+  const { guangzhou } = await actors(app)
+  const created = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput() })
   t.equal(created.statusCode, 201)
   const id = created.json().id
 
   t.test('stopped: requests get a 503 problem with Retry-After at once; liveness stays up', async (t) => {
     proxy.down()
     const started = Date.now()
-    const res = await app.inject({ url: `/v1/enterprises/${id}` })
+    const res = await guangzhou.inject({ url: `/v1/enterprises/${id}` })
     t.equal(res.statusCode, 503)
     t.equal(res.headers['retry-after'], '5')
     t.equal(res.json().code, 'database_unavailable')
     t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
-    const write = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'during-outage' }, payload: enterpriseInput({ uscc: '91440106MA59ABCD1M' }) })
+    const write = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'during-outage' }, payload: enterpriseInput({ uscc: '91440106MA59ABCD1M' }) })
     t.equal(write.statusCode, 503)
     t.equal((await app.inject({ url: '/readyz' })).statusCode, 503)
     t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
@@ -46,18 +48,18 @@ t.test('PostgreSQL stopped, restarted or hung', { skip: !adminUrl && 'the embedd
     proxy.up()
     const took = await within(5000, ready(app))
     t.ok(took !== undefined, `ready again after ${took} ms`)
-    const res = await app.inject({ url: `/v1/enterprises/${id}` })
+    const res = await guangzhou.inject({ url: `/v1/enterprises/${id}` })
     t.equal(res.statusCode, 200)
-    const retry = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'during-outage' }, payload: enterpriseInput({ uscc: '91440106MA59ABCD1M' }) })
+    const retry = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'during-outage' }, payload: enterpriseInput({ uscc: '91440106MA59ABCD1M' }) })
     t.equal(retry.statusCode, 201)
     t.notOk(retry.headers['idempotent-replayed'], 'the retry ran for real')
   })
 
   t.test('hung: requests get a 503 within the statement timeout instead of waiting forever', async (t) => {
-    t.equal((await app.inject({ url: `/v1/enterprises/${id}` })).statusCode, 200, 'a pooled connection is open')
+    t.equal((await guangzhou.inject({ url: `/v1/enterprises/${id}` })).statusCode, 200, 'a pooled connection is open')
     proxy.hang()
     const started = Date.now()
-    const [read, readiness] = await Promise.all([app.inject({ url: `/v1/enterprises/${id}` }), app.inject({ url: '/readyz' })])
+    const [read, readiness] = await Promise.all([guangzhou.inject({ url: `/v1/enterprises/${id}` }), app.inject({ url: '/readyz' })])
     const elapsed = Date.now() - started
     t.equal(read.statusCode, 503)
     t.equal(read.json().code, 'database_unavailable')
@@ -68,11 +70,11 @@ t.test('PostgreSQL stopped, restarted or hung', { skip: !adminUrl && 'the embedd
   })
 
   t.test('idle connections dropped under the pool do not take the process down', async (t) => {
-    await Promise.all(Array.from({ length: 5 }, () => app.inject({ url: `/v1/enterprises/${id}` })))
+    await Promise.all(Array.from({ length: 5 }, () => guangzhou.inject({ url: `/v1/enterprises/${id}` })))
     proxy.down()
     await new Promise((resolve) => setTimeout(resolve, 300))
     proxy.up()
     t.ok(await within(5000, ready(app)) !== undefined)
-    t.equal((await app.inject({ url: `/v1/enterprises/${id}` })).statusCode, 200)
+    t.equal((await guangzhou.inject({ url: `/v1/enterprises/${id}` })).statusCode, 200)
   })
 })

@@ -3,11 +3,20 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { enterpriseInput } from './helpers/fixtures.js'
 import { holdEnterprises, anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { actors } from './helpers/actors.js'
 
 t.test('Idempotency-Key on creates', async (t) => {
-  const app = await testApp(t)
+  // /test/slow holds its write open until the test lets it go: a request caught in flight.
+  const gates: Array<Promise<void>> = []
+  const app = await testApp(t, {}, (app) => {
+    app.post('/test/slow', async (request, reply) => app.write(request, reply, async () => {
+      await gates.shift()
+      return { statusCode: 201, body: { done: true } }
+    }))
+  })
+  const { admin, guangzhou } = await actors(app)
   const post = (key: string, payload: object, url = '/v1/enterprises') =>
-    app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload })
+    (url === '/v1/agencies' ? admin : guangzhou).inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload })
 
   t.test('a retry with the same key and body replays the first answer and writes nothing more', async (t) => {
     const input = enterpriseInput()
@@ -52,17 +61,19 @@ t.test('Idempotency-Key on creates', async (t) => {
   })
 
   t.test('a key still in flight on this instance is a 409 with Retry-After; the first request completes', async (t) => {
-    const input = enterpriseInput()
-    const release = await holdEnterprises(app)
-    const first = post('inflight-1', input)
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const slow = (key: string) => app.inject({ method: 'POST', url: '/test/slow', headers: { 'idempotency-key': key }, payload: { n: 1 } })
+    gates.push(gate)
+    const first = slow('inflight-1')
     await new Promise((resolve) => setTimeout(resolve, 100))
-    const second = await post('inflight-1', input)
+    const second = await slow('inflight-1')
     t.equal(second.statusCode, 409)
     t.equal(second.json().code, 'idempotency_request_in_flight')
     t.equal(second.headers['retry-after'], '1')
-    await release()
+    release()
     t.equal((await first).statusCode, 201)
-    const later = await post('inflight-1', input)
+    const later = await slow('inflight-1')
     t.equal(later.statusCode, 201)
     t.equal(later.headers['idempotent-replayed'], 'true')
   })
@@ -73,12 +84,12 @@ t.test('Idempotency-Key on creates', async (t) => {
     const release = await holdEnterprises(app)
     const first = post('inflight-2', input)
     await new Promise((resolve) => setTimeout(resolve, 200))
-    const second = await replica.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'inflight-2' }, payload: input })
+    const second = await replica.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'inflight-2', authorization: `Bearer ${guangzhou.key}` }, payload: input })
     t.equal(second.statusCode, 409)
     t.equal(second.json().code, 'idempotency_request_in_flight')
     await release()
     t.equal((await first).statusCode, 201)
-    const replayed = await replica.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'inflight-2' }, payload: input })
+    const replayed = await replica.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'inflight-2', authorization: `Bearer ${guangzhou.key}` }, payload: input })
     t.equal(replayed.headers['idempotent-replayed'], 'true')
   })
 
@@ -102,8 +113,8 @@ t.test('Idempotency-Key on creates', async (t) => {
 
   t.test('without a key every POST is a new request', async (t) => {
     const input = enterpriseInput()
-    const first = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
-    const second = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
+    const first = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
+    const second = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', payload: input })
     t.equal(first.statusCode, 201)
     t.equal(second.statusCode, 409)
   })
@@ -111,9 +122,9 @@ t.test('Idempotency-Key on creates', async (t) => {
   t.test('status changes replay too, even though If-Match would now be stale', async (t) => {
     const created = await post('status-owner', enterpriseInput())
     const url = `/v1/enterprises/${created.json().id}/status-changes`
-    const once = await app.inject({ method: 'POST', url, headers: { 'if-match': '"1"', 'idempotency-key': 'suspend-1' }, payload: { status: 'suspended', reason: 'x' } })
+    const once = await guangzhou.inject({ method: 'POST', url, headers: { 'if-match': '"1"', 'idempotency-key': 'suspend-1' }, payload: { status: 'suspended', reason: 'x' } })
     t.equal(once.statusCode, 201)
-    const twice = await app.inject({ method: 'POST', url, headers: { 'if-match': '"1"', 'idempotency-key': 'suspend-1' }, payload: { status: 'suspended', reason: 'x' } })
+    const twice = await guangzhou.inject({ method: 'POST', url, headers: { 'if-match': '"1"', 'idempotency-key': 'suspend-1' }, payload: { status: 'suspended', reason: 'x' } })
     t.equal(twice.statusCode, 201)
     t.equal(twice.headers['idempotent-replayed'], 'true')
     t.same(twice.json(), once.json())

@@ -10,7 +10,7 @@ t.test('service conventions', async (t) => {
     const replaced = await app.inject({ url: '/v1/nothing', headers: { 'x-request-id': 'bad id\nwith newline' } })
     t.match(replaced.headers['x-request-id'], /^[0-9a-f-]{36}$/)
     t.equal(replaced.json().requestId, replaced.headers['x-request-id'])
-    const fresh = await app.inject({ url: '/v1/jurisdictions/440100' })
+    const fresh = await app.inject({ url: '/v1/public/jurisdictions/440100' })
     t.match(fresh.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   })
 
@@ -27,11 +27,11 @@ t.test('service conventions', async (t) => {
   })
 
   t.test('/metrics is Prometheus text with request durations by route template', async (t) => {
-    await app.inject({ url: '/v1/jurisdictions/440106' })
+    await app.inject({ url: '/v1/public/jurisdictions/440106' })
     const res = await app.inject({ url: '/metrics' })
     t.equal(res.statusCode, 200)
     t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
-    t.match(res.body, /http_request_duration_seconds_count\{method="GET",route="\/v1\/jurisdictions\/:code",status_code="200"\} [1-9]/)
+    t.match(res.body, /http_request_duration_seconds_count\{method="GET",route="\/v1\/public\/jurisdictions\/:code",status_code="200"\} [1-9]/)
     t.match(res.body, /process_cpu_user_seconds_total/)
   })
 

@@ -9,12 +9,13 @@ interface CursorBody { l: string, f: string, k: string[] }
 
 export interface Cursors {
   encode: (list: string, filters: object, key: string[]) => string
-  decode: (list: string, filters: object, cursor: string | undefined) => string[] | undefined
+  /** The key a cursor holds; `parameter` names the query parameter it came in, for the problem's pointer. */
+  decode: (list: string, filters: object, cursor: string | undefined, parameter?: string) => string[] | undefined
 }
 
-function invalid (detail: string): ProblemError {
+function invalid (detail: string, parameter: string): ProblemError {
   return new ProblemError('invalid_cursor', detail, {
-    errors: [{ in: 'query', pointer: '/cursor', code: 'invalid_cursor', message: detail }]
+    errors: [{ in: 'query', pointer: `/${parameter}`, code: 'invalid_cursor', message: detail }]
   })
 }
 
@@ -26,18 +27,18 @@ export function cursorCodec (secret: string): Cursors {
       const payload = Buffer.from(JSON.stringify({ l: list, f: filterHash(filters), k: key } satisfies CursorBody)).toString('base64url')
       return `${payload}.${mac(payload).toString('base64url')}`
     },
-    decode (list, filters, cursor) {
+    decode (list, filters, cursor, parameter = 'cursor') {
       if (cursor === undefined) return undefined
       const [payload, signature, extra] = cursor.split('.')
-      if (!payload || !signature || extra !== undefined) throw invalid('The cursor is malformed; pass nextCursor exactly as received')
+      if (!payload || !signature || extra !== undefined) throw invalid('The cursor is malformed; pass nextCursor exactly as received', parameter)
       const given = Buffer.from(signature, 'base64url')
       const expected = mac(payload)
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw invalid('The cursor was not issued by this service; pass nextCursor exactly as received')
+        throw invalid('The cursor was not issued by this service; pass nextCursor exactly as received', parameter)
       }
       const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorBody
-      if (body.l !== list) throw invalid(`The cursor belongs to another list (${body.l})`)
-      if (body.f !== filterHash(filters)) throw invalid('The cursor was issued for other filters; repeat the same filters when paging')
+      if (body.l !== list) throw invalid(`The cursor belongs to another list (${body.l})`, parameter)
+      if (body.f !== filterHash(filters)) throw invalid('The cursor was issued for other filters; repeat the same filters when paging', parameter)
       return body.k
     }
   }

@@ -55,7 +55,7 @@ export const Warning = Type.Object({
   message: Type.String({ description: 'What was noticed' })
 }, { additionalProperties: false })
 
-const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } }
+export const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } }
 
 const statusDescriptions: Record<number, string> = {
   304: 'Not modified: the If-None-Match ETag is current',

@@ -74,6 +74,7 @@ function toProblem (error: FastifyError & { validationContext?: string }, retryA
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: ProblemError) {
   if (problem.extensions.retryAfterSeconds) reply.header('retry-after', String(problem.extensions.retryAfterSeconds))
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="platform-oversight"')
   return reply
     .code(problem.status)
     .type('application/problem+json')

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { ProblemDetailSchema, ProblemSchema } from '../lib/problems.js'
+import { problemContent } from '../lib/schemas.js'
 
 export const apiInfo = {
   title: 'Platform Oversight API',
@@ -21,8 +22,39 @@ export default fp(async function openapi (app) {
         { name: 'jurisdictions', description: 'GB/T 2260 administrative divisions (read-only)' },
         { name: 'agencies', description: 'Regulators' },
         { name: 'enterprises', description: 'Platform enterprises and their status history' },
+        { name: 'api-keys', description: 'API keys (admin)' },
+        { name: 'audit', description: 'The tamper-evident audit trail' },
+        { name: 'events', description: 'Change feed for integrators' },
         { name: 'health', description: 'Liveness and readiness' }
-      ]
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer poa_…`. Its role (admin, regulator, platform) decides what it may do and see; routes under /v1/public need none.' }
+        }
+      }
+    },
+    // Each operation states who may call it, from the same config.access the auth plugin enforces.
+    transform: ({ schema, url, route }) => {
+      const access = (route.config as { access?: readonly string[] } | undefined)?.access
+      if (!access || !schema) return { schema, url }
+      const isPublic = access.includes('public')
+      const responses = { ...(schema.response as Record<string, unknown>) }
+      if (!isPublic) {
+        responses[401] = { description: 'No API key, or one that is unknown, revoked or expired', content: problemContent }
+        responses[403] = { description: `Your role may not call this; allowed: ${access.join(', ')}`, content: problemContent }
+      }
+      responses[429] = { description: 'Rate limit exceeded; retry after Retry-After seconds', content: problemContent }
+      const roles = isPublic ? 'anyone, no key needed' : access.join(', ')
+      return {
+        schema: {
+          ...schema,
+          description: `${schema.description ? schema.description + '\n\n' : ''}Roles: ${roles}.`,
+          security: isPublic ? [] : [{ bearerAuth: [] }],
+          'x-roles': access,
+          response: responses
+        } as typeof schema,
+        url
+      }
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)

@@ -6,6 +6,7 @@ import { rowsOf } from '../db/client.js'
 import { idempotencyRecords } from '../db/system-tables.js'
 import { canonicalJson, sha256 } from '../lib/canonical.js'
 import { ProblemError } from '../lib/problems.js'
+import { appendAuditEvents, type Audit, type AuditEntry } from '../modules/audit/trail.js'
 
 export interface WriteOutcome {
   statusCode: number
@@ -13,13 +14,13 @@ export interface WriteOutcome {
   headers?: Record<string, string>
 }
 
-export type Work = (tx: Database) => Promise<WriteOutcome>
+export type Work = (tx: Database, audit: Audit) => Promise<WriteOutcome>
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * Runs a change in one transaction and sends its answer. With an Idempotency-Key the stored
-     * answer is written in that same transaction, so a change and its replay record commit together.
+     * Runs a change in one transaction and sends its answer. The audit events the change reports,
+     * and with an Idempotency-Key the stored answer, are written in that same transaction.
      */
     write: (request: FastifyRequest, reply: FastifyReply, work: Work) => Promise<FastifyReply>
   }
@@ -32,7 +33,7 @@ function send (reply: FastifyReply, outcome: WriteOutcome, replayed: boolean) {
   return reply.code(outcome.statusCode).headers(outcome.headers ?? {}).send(outcome.body)
 }
 
-export default fp(async function writes (app) {
+export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
   // Keys being processed by this replica; other replicas are kept out by the advisory lock below.
   const inFlight = new Set<string>()
   // Expired answers are useless; sweep them hourly so the table stays small.
@@ -43,12 +44,20 @@ export default fp(async function writes (app) {
   app.addHook('onClose', async () => clearInterval(sweeper))
 
   app.decorate('write', async function write (request: FastifyRequest, reply: FastifyReply, work: Work) {
+    // The change and its audit events; the audit trail is off only in the benchmark's baseline.
+    const change = async (tx: Database) => {
+      const entries: AuditEntry[] = []
+      const outcome = await work(tx, (entry) => { entries.push(entry) })
+      if (opts.auditTrail) await appendAuditEvents(tx, request.principal, request.id, entries)
+      return outcome
+    }
     const key = request.headers['idempotency-key']
     if (typeof key !== 'string') {
-      return send(reply, await app.db.transaction(work), false)
+      return send(reply, await app.db.transaction(change), false)
     }
     const path = request.url.split('?')[0]
-    const scope = `${request.method} ${path}`
+    // Keys are the caller's own: another caller's identical key is another request.
+    const scope = `${request.principal.keyId ?? 'public'} ${request.method} ${path}`
     const requestHash = sha256(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`)
     const slot = `${scope}\n${key}`
     if (inFlight.has(slot)) throw inFlightProblem()
@@ -69,7 +78,7 @@ export default fp(async function writes (app) {
           replayed = true
           return { statusCode: stored.statusCode, headers: stored.headers, body: stored.body }
         }
-        const fresh = await work(tx)
+        const fresh = await change(tx)
         await tx.insert(idempotencyRecords).values({
           scope,
           key,
@@ -86,7 +95,7 @@ export default fp(async function writes (app) {
       inFlight.delete(slot)
     }
   })
-}, { name: 'writes', fastify: '5.x', dependencies: ['database'] })
+}, { name: 'writes', fastify: '5.x', dependencies: ['database', 'auth'] })
 
 function inFlightProblem (): ProblemError {
   return new ProblemError('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 })

@@ -1,15 +1,19 @@
 import fp from 'fastify-plugin'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { seedRuns } from '../db/system-tables.js'
 import { seedsDir } from '../paths.js'
+import { systemPrincipal } from '../auth/principal.js'
 import { createAgency } from '../modules/agencies/service.js'
 import type { CreateAgency } from '../modules/agencies/schemas.js'
+import { issueApiKey } from '../modules/api-keys/service.js'
+import { audited } from '../modules/audit/trail.js'
 import { changeEnterpriseStatus, registerEnterprise } from '../modules/enterprises/service.js'
 import type { CreateEnterprise } from '../modules/enterprises/schemas.js'
 import type { EnterpriseStatus } from '../modules/enterprises/status.js'
 
 const demoSeed = 'demo-2026-11'
+export const demoKeysFile = 'demo-keys.json'
 
 interface DemoEnterprise extends CreateEnterprise {
   statusChanges?: Array<{ status: EnterpriseStatus, reason: string }>
@@ -19,23 +23,51 @@ function readSeed<T> (file: string): T {
   return JSON.parse(readFileSync(join(seedsDir, file), 'utf8')) as T
 }
 
+const cityTransportBureaus = ['440100', '350200', '320600', '500000']
+
 /**
  * Loads seeds/ on first start only, through the same services the API uses, so demo data obeys
- * every rule; the marker row commits with the data, so a restart neither duplicates nor loses it.
+ * every rule and is in the audit trail; the marker row commits with the data, so a restart
+ * neither duplicates nor loses it. Also issues demo keys (a transport bureau per city, a
+ * platform, an admin) and writes them to DATA_DIR/demo-keys.json for Swagger UI's Authorize.
  */
-export default fp(async function demoData (app) {
+export default fp<{ dataDir: string }>(async function demoData (app, opts) {
   const { agencies } = readSeed<{ agencies: CreateAgency[] }>('agencies.json')
   const { enterprises } = readSeed<{ enterprises: DemoEnterprise[] }>('enterprises.json')
-  const loaded = await app.db.transaction(async (tx) => {
+  const seeder = systemPrincipal('demo seed')
+  const keys = await audited(app.db, seeder, `seed:${demoSeed}`, async (tx, audit) => {
     const [first] = await tx.insert(seedRuns).values({ name: demoSeed }).onConflictDoNothing().returning()
-    if (!first) return false
-    const context = { jurisdictions: app.jurisdictions, requestId: `seed:${demoSeed}` }
-    for (const agency of agencies) await createAgency(tx, agency, app.jurisdictions)
+    if (!first) return undefined
+    const context = { jurisdictions: app.jurisdictions, requestId: `seed:${demoSeed}`, principal: seeder, audit }
+    const createdAgencies = []
+    for (const agency of agencies) createdAgencies.push(await createAgency(tx, agency, app.jurisdictions, audit))
+    const createdEnterprises = []
     for (const { statusChanges = [], ...enterprise } of enterprises) {
       const created = await registerEnterprise(tx, enterprise, context)
       for (const change of statusChanges) await changeEnterpriseStatus(tx, created.id, '*', change, context)
+      createdEnterprises.push(created)
     }
-    return true
+    const issued = []
+    for (const code of cityTransportBureaus) {
+      const bureau = createdAgencies.find((a) => a.kind === 'transport' && a.jurisdictionCode === code)!
+      const key = await issueApiKey(tx, { role: 'regulator', agencyId: bureau.id, label: `demo: ${bureau.nameEn ?? bureau.nameZh}` }, seeder, audit)
+      issued.push({ role: 'regulator', holder: bureau.nameZh, jurisdictionCode: code, key: key.key })
+    }
+    const platform = createdEnterprises.find((e) => e.status === 'active')!
+    const platformKey = await issueApiKey(tx, { role: 'platform', enterpriseId: platform.id, label: `demo: ${platform.nameZh}` }, seeder, audit)
+    issued.push({ role: 'platform', holder: platform.nameZh, enterpriseId: platform.id, key: platformKey.key })
+    const adminKey = await issueApiKey(tx, { role: 'admin', label: 'demo: administrator' }, seeder, audit)
+    issued.push({ role: 'admin', holder: 'administrator', key: adminKey.key })
+    return issued
   })
-  if (loaded) app.log.info({ agencies: agencies.length, enterprises: enterprises.length }, 'demo data loaded from seeds/')
+  if (!keys) return
+  app.log.info({ agencies: agencies.length, enterprises: enterprises.length }, 'demo data loaded from seeds/')
+  if (opts.dataDir === 'memory://') return
+  mkdirSync(opts.dataDir, { recursive: true })
+  const file = resolve(opts.dataDir, demoKeysFile)
+  writeFileSync(file, JSON.stringify({
+    howTo: 'Open /docs, press Authorize, paste one key. Each key is shown only here; the database keeps only hashes.',
+    keys
+  }, null, 2) + '\n', { mode: 0o600 })
+  app.log.info({ file }, `demo API keys written to ${file}: paste one into Swagger UI's Authorize at /docs`)
 }, { name: 'demo-data', fastify: '5.x', dependencies: ['jurisdiction-registry'] })

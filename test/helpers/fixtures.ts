@@ -1,4 +1,4 @@
-import type { App } from '../../src/app.js'
+import type { Client } from './actors.js'
 import { usccCheckCharacter, organisationCodeCheck } from '../../src/modules/enterprises/uscc.js'
 
 let serial = 0
@@ -22,15 +22,16 @@ export function enterpriseInput (overrides: Record<string, unknown> = {}) {
   }
 }
 
-export async function registerEnterprise (app: App, overrides: Record<string, unknown> = {}) {
-  const res = await app.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput(overrides) })
+/** Registers an enterprise as the given regulator (Guangzhou's unless the codes say otherwise). */
+export async function registerEnterprise (regulator: Client, overrides: Record<string, unknown> = {}) {
+  const res = await regulator.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput(overrides) })
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`)
-  return res.json() as { id: string, uscc: string, version: number, status: string, [k: string]: unknown }
+  return res.json() as { id: string, uscc: string, version: number, status: string, nameZh: string, [k: string]: unknown }
 }
 
-export async function createAgency (app: App, overrides: Record<string, unknown> = {}) {
+export async function createAgency (admin: Client, overrides: Record<string, unknown> = {}) {
   serial++
-  const res = await app.inject({
+  const res = await admin.inject({
     method: 'POST',
     url: '/v1/agencies',
     payload: { nameZh: `测试交通运输局${serial}`, kind: 'transport', jurisdictionCode: '440100', ...overrides }

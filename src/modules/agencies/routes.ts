@@ -9,6 +9,7 @@ const agency = { $ref: 'Agency' }
 
 export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/agencies', {
+    config: { access: ['admin'] },
     schema: {
       operationId: 'createAgency',
       tags,
@@ -17,12 +18,13 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: CreateAgencyBody,
       response: { 201: described('Created; Location and ETag headers name it', agency), ...problemResponses(409, 422, ...bodyProblems) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx) => {
-    const body = await createAgency(tx, request.body, app.jurisdictions)
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await createAgency(tx, request.body, app.jurisdictions, audit)
     return { statusCode: 201, headers: { location: agencyPath(body.id), etag: etagOf(body.version) }, body }
   }))
 
   app.get('/agencies', {
+    config: { access: ['admin', 'regulator'] },
     schema: {
       operationId: 'listAgencies',
       tags,
@@ -32,10 +34,11 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { limit, cursor, ...filters } = request.query
-    return listAgencies(app.db, app.jurisdictions, app.cursors, limit, cursor, filters)
+    return listAgencies(app.db, request.principal, app.jurisdictions, app.cursors, limit, cursor, filters)
   })
 
   app.get('/agencies/:id', {
+    config: { access: ['admin', 'regulator'] },
     schema: {
       operationId: 'getAgency',
       tags,
@@ -45,11 +48,12 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: described('The agency, with its ETag', agency), ...NotModified, ...problemResponses(404) }
     }
   }, async (request, reply) => {
-    const row = await findAgency(app.db, request.params.id)
+    const row = await findAgency(app.db, request.params.id, request.principal)
     return sendWithEtag(request, reply, etagOf(row.version), () => agencyToApi(row))
   })
 
   app.patch('/agencies/:id', {
+    config: { access: ['admin'] },
     schema: {
       operationId: 'updateAgency',
       tags,
@@ -60,8 +64,8 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UpdateAgencyBody,
       response: { 200: described('Changed; the ETag header is the new version', agency), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx) => {
-    const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions)
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions, request.principal, audit)
     return { statusCode: 200, headers: { etag: etagOf(body.version) }, body }
   }))
 }

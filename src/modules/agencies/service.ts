@@ -8,6 +8,8 @@ import { notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import type { Audit } from '../audit/trail.js'
+import { visibleAgencies, type Principal } from '../../auth/principal.js'
 import type { AgencyApi, AgencyFilters, CreateAgency, UpdateAgency } from './schemas.js'
 import { agencies, type AgencyRow } from './table.js'
 
@@ -44,24 +46,31 @@ async function guardNameUnique<T> (nameZh: string, jurisdictionCode: string, wri
   }
 }
 
-export async function createAgency (tx: Database, input: CreateAgency, registry: JurisdictionRegistry): Promise<AgencyApi> {
+function auditState (api: AgencyApi) {
+  const { warnings: _warnings, ...state } = api
+  return state
+}
+
+export async function createAgency (tx: Database, input: CreateAgency, registry: JurisdictionRegistry, audit: Audit): Promise<AgencyApi> {
   const place = resolveJurisdictions(registry, [input.jurisdictionCode], '/jurisdictionCode')
   const jurisdictionCode = place.codes[0]!
   const [row] = await guardNameUnique(input.nameZh, jurisdictionCode, () => tx.insert(agencies).values({
     id: uuidv7(), nameZh: input.nameZh, nameEn: input.nameEn ?? null, kind: input.kind, jurisdictionCode
   }).returning())
-  return agencyToApi(row!, place.warnings)
+  const created = agencyToApi(row!, place.warnings)
+  audit({ action: 'agency.created', entityType: 'agency', entityId: created.id, jurisdictionCodes: [jurisdictionCode], before: null, after: auditState(created) })
+  return created
 }
 
-export async function findAgency (db: Database, id: string): Promise<AgencyRow> {
-  const [row] = await db.select().from(agencies).where(eq(agencies.id, id))
+export async function findAgency (db: Database, id: string, who: Principal): Promise<AgencyRow> {
+  const [row] = await db.select().from(agencies).where(and(eq(agencies.id, id), visibleAgencies(who)))
   if (!row) throw notFound('agency', id)
   return row
 }
 
-export async function updateAgency (tx: Database, id: string, expected: number | '*', patch: UpdateAgency, registry: JurisdictionRegistry): Promise<AgencyApi> {
+export async function updateAgency (tx: Database, id: string, expected: number | '*', patch: UpdateAgency, registry: JurisdictionRegistry, who: Principal, audit: Audit): Promise<AgencyApi> {
   const place = patch.jurisdictionCode ? resolveJurisdictions(registry, [patch.jurisdictionCode], '/jurisdictionCode') : undefined
-  const current = await findAgency(tx, id)
+  const current = await findAgency(tx, id, who)
   if (expected !== '*' && current.version !== expected) throw stale(current.version)
   const jurisdictionCode = place?.codes[0] ?? current.jurisdictionCode
   const [row] = await guardNameUnique(patch.nameZh ?? current.nameZh, jurisdictionCode, () => tx.update(agencies).set({
@@ -73,12 +82,14 @@ export async function updateAgency (tx: Database, id: string, expected: number |
     updatedAt: sql`now()`
   }).where(and(eq(agencies.id, id), eq(agencies.version, current.version))).returning())
   if (!row) throw stale(current.version + 1)
-  return agencyToApi(row, place?.warnings)
+  const updated = agencyToApi(row, place?.warnings)
+  audit({ action: 'agency.updated', entityType: 'agency', entityId: id, jurisdictionCodes: [...new Set([current.jurisdictionCode, row.jurisdictionCode])], before: auditState(agencyToApi(current)), after: auditState(updated) })
+  return updated
 }
 
-export async function listAgencies (db: Database, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: AgencyFilters) {
+export async function listAgencies (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: AgencyFilters) {
   const [after] = cursors.decode('agencies', filters, cursor) ?? []
-  const conditions: Array<SQL | undefined> = [after ? gt(agencies.id, after) : undefined]
+  const conditions: Array<SQL | undefined> = [visibleAgencies(who), after ? gt(agencies.id, after) : undefined]
   if (filters.kind) conditions.push(eq(agencies.kind, filters.kind))
   if (filters.jurisdiction) {
     const codes = registry.subtree(filters.jurisdiction)

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { Audit } from '../audit/trail.js'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageQuery, problemResponses, described } from '../../lib/schemas.js'
 import { Type } from 'typebox'
@@ -14,9 +16,10 @@ const tags = ['enterprises']
 const enterprise = { $ref: 'Enterprise' }
 
 export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const context = (requestId: string) => ({ jurisdictions: app.jurisdictions, requestId })
+  const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, requestId: request.id, principal: request.principal, audit })
 
   app.post('/enterprises', {
+    config: { access: ['regulator'] },
     schema: {
       operationId: 'registerEnterprise',
       tags,
@@ -26,12 +29,13 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: CreateEnterpriseBody,
       response: { 201: described('Registered; Location and ETag headers name it', enterprise), ...problemResponses(409, 422, ...bodyProblems) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx) => {
-    const body = await registerEnterprise(tx, request.body, context(request.id))
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await registerEnterprise(tx, request.body, context(request, audit))
     return { statusCode: 201, headers: { location: enterprisePath(body.id), etag: etagOf(body.version) }, body }
   }))
 
   app.get('/enterprises', {
+    config: { access: ['admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'listEnterprises',
       tags,
@@ -42,10 +46,11 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { limit, cursor, ...filters } = request.query
-    return listEnterprises(app.db, app.jurisdictions, app.cursors, limit, cursor, filters)
+    return listEnterprises(app.db, request.principal, app.jurisdictions, app.cursors, limit, cursor, filters)
   })
 
   app.get('/enterprises/:id', {
+    config: { access: ['admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'getEnterprise',
       tags,
@@ -55,11 +60,12 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: described('The enterprise, with its ETag', enterprise), ...NotModified, ...problemResponses(404) }
     }
   }, async (request, reply) => {
-    const row = await findEnterprise(app.db, request.params.id)
+    const row = await findEnterprise(app.db, request.params.id, request.principal)
     return sendWithEtag(request, reply, etagOf(row.version), () => enterpriseToApi(row))
   })
 
   app.patch('/enterprises/:id', {
+    config: { access: ['regulator'] },
     schema: {
       operationId: 'updateEnterprise',
       tags,
@@ -70,12 +76,13 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UpdateEnterpriseBody,
       response: { 200: described('Changed; the ETag header is the new version', enterprise), ...problemResponses(404, 412, 422, 428, ...bodyProblems) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx) => {
-    const body = await updateEnterprise(tx, request.params.id, expectedVersion(request), request.body, context(request.id))
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await updateEnterprise(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
     return { statusCode: 200, headers: { etag: etagOf(body.version) }, body }
   }))
 
   app.post('/enterprises/:id/status-changes', {
+    config: { access: ['regulator'] },
     schema: {
       operationId: 'changeEnterpriseStatus',
       tags,
@@ -86,12 +93,13 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ChangeStatusBody,
       response: { 201: described('Changed; the ETag header is the enterprise’s new version', { $ref: 'EnterpriseStatusChange' }), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx) => {
-    const body = await changeEnterpriseStatus(tx, request.params.id, expectedVersion(request), request.body, context(request.id))
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await changeEnterpriseStatus(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
     return { statusCode: 201, headers: { location: `${enterprisePath(body.enterpriseId)}/status-changes`, etag: etagOf(body.enterpriseVersion) }, body }
   }))
 
   app.get('/enterprises/:id/status-changes', {
+    config: { access: ['admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'listEnterpriseStatusChanges',
       tags,
@@ -100,5 +108,5 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object(PageQuery, { additionalProperties: false }),
       response: { 200: described('A page of status changes', StatusChangePage), ...problemResponses(404) }
     }
-  }, async (request) => listStatusChanges(app.db, request.params.id, app.cursors, request.query.limit, request.query.cursor))
+  }, async (request) => listStatusChanges(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 }

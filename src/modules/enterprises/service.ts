@@ -8,6 +8,8 @@ import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import type { Audit } from '../audit/trail.js'
+import { canSeeEnterprise, visibleEnterprises, withinJurisdiction, type Principal } from '../../auth/principal.js'
 import type { CreateEnterprise, EnterpriseApi, EnterpriseFilters, StatusChangeApi, UpdateEnterprise } from './schemas.js'
 import { allowedNextStatuses, canChangeStatus, type EnterpriseStatus } from './status.js'
 import { enterprises, enterpriseStatusChanges, type EnterpriseRow, type EnterpriseStatusChangeRow } from './table.js'
@@ -16,6 +18,25 @@ import { checkUscc, organisationCodeCheck } from './uscc.js'
 export interface WriteContext {
   jurisdictions: JurisdictionRegistry
   requestId: string
+  principal: Principal
+  audit: Audit
+}
+
+/** The enterprise as the audit trail records it: its fields, not derived warnings. */
+function auditState (api: EnterpriseApi) {
+  const { warnings: _warnings, ...state } = api
+  return state
+}
+
+function outsideJurisdiction (code: string, pointer: string): ProblemError {
+  const message = `${code} is outside your jurisdiction`
+  return new ProblemError('outside_jurisdiction', message, { errors: [{ in: 'body', pointer, code: 'outside_jurisdiction', message }] })
+}
+
+/** A regulator may only place an enterprise in divisions it regulates. */
+function assertWithinJurisdiction (who: Principal, codes: string[], pointer: string) {
+  const outside = withinJurisdiction(who, codes)
+  if (outside) throw outsideJurisdiction(outside, `${pointer}/${codes.indexOf(outside)}`)
 }
 
 type Warnings = EnterpriseApi['warnings']
@@ -79,6 +100,7 @@ export function validUscc (input: string): string {
 export async function registerEnterprise (tx: Database, input: CreateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
   const uscc = validUscc(input.uscc)
   const places = resolveJurisdictions(ctx.jurisdictions, input.jurisdictionCodes, '/jurisdictionCodes')
+  assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
   const [existing] = await tx.select({ id: enterprises.id }).from(enterprises).where(eq(enterprises.uscc, uscc))
   if (existing) throw alreadyRegistered(uscc, existing.id)
   const id = uuidv7()
@@ -97,7 +119,9 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
     throw err
   }
   await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', requestId: ctx.requestId })
-  return enterpriseToApi(row!, places.warnings)
+  const registered = enterpriseToApi(row!, places.warnings)
+  ctx.audit({ action: 'enterprise.registered', entityType: 'enterprise', entityId: id, enterpriseId: id, jurisdictionCodes: places.codes, before: null, after: auditState(registered) })
+  return registered
 }
 
 // The hottest read: prepared once per handle, so PostgreSQL parses and plans it once per connection.
@@ -106,17 +130,18 @@ function prepareById (db: Database) {
   return db.select().from(enterprises).where(eq(enterprises.id, sql.placeholder('id'))).prepare('enterprise_by_id')
 }
 
-export async function findEnterprise (db: Database, id: string): Promise<EnterpriseRow> {
+/** The enterprise if the caller may see it; another tenant's answers 404 exactly like a missing one. */
+export async function findEnterprise (db: Database, id: string, who: Principal): Promise<EnterpriseRow> {
   let byId = preparedById.get(db)
   if (!byId) preparedById.set(db, byId = prepareById(db))
   const [row] = await byId.execute({ id })
-  if (!row) throw notFound('enterprise', id)
+  if (!row || !canSeeEnterprise(who, row)) throw notFound('enterprise', id)
   return row
 }
 
 /** Applies a change only if the row is still at the version the client read. */
-async function updateAtVersion (tx: Database, id: string, expected: number | '*', values: Partial<typeof enterprises.$inferInsert>): Promise<EnterpriseRow> {
-  const current = await findEnterprise(tx, id)
+async function updateAtVersion (tx: Database, current: EnterpriseRow, expected: number | '*', values: Partial<typeof enterprises.$inferInsert>): Promise<EnterpriseRow> {
+  const id = current.id
   if (expected !== '*' && current.version !== expected) throw stale(current.version)
   const [row] = await tx.update(enterprises)
     .set({ ...values, version: sql`${enterprises.version} + 1`, updatedAt: sql`now()` })
@@ -128,34 +153,55 @@ async function updateAtVersion (tx: Database, id: string, expected: number | '*'
 
 export async function updateEnterprise (tx: Database, id: string, expected: number | '*', patch: UpdateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
   const places = patch.jurisdictionCodes ? resolveJurisdictions(ctx.jurisdictions, patch.jurisdictionCodes, '/jurisdictionCodes') : undefined
-  const row = await updateAtVersion(tx, id, expected, {
+  if (places) assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
+  const current = await findEnterprise(tx, id, ctx.principal)
+  const row = await updateAtVersion(tx, current, expected, {
     ...(patch.nameZh !== undefined ? { nameZh: patch.nameZh } : {}),
     ...(patch.nameEn !== undefined ? { nameEn: patch.nameEn } : {}),
     ...(patch.sectors !== undefined ? { sectors: patch.sectors } : {}),
     ...(places ? { jurisdictionCodes: places.codes } : {})
   })
-  return enterpriseToApi(row, places?.warnings)
+  const updated = enterpriseToApi(row, places?.warnings)
+  ctx.audit({
+    action: 'enterprise.updated',
+    entityType: 'enterprise',
+    entityId: id,
+    enterpriseId: id,
+    jurisdictionCodes: [...new Set([...current.jurisdictionCodes, ...row.jurisdictionCodes])],
+    before: auditState(enterpriseToApi(current)),
+    after: auditState(updated)
+  })
+  return updated
 }
 
 export async function changeEnterpriseStatus (
   tx: Database, id: string, expected: number | '*', change: { status: EnterpriseStatus, reason: string }, ctx: WriteContext
 ): Promise<StatusChangeApi> {
-  const current = await findEnterprise(tx, id)
+  const current = await findEnterprise(tx, id, ctx.principal)
   if (!canChangeStatus(current.status, change.status)) {
     const next = allowedNextStatuses(current.status)
     throw new ProblemError('invalid_status_transition',
       `The enterprise is ${current.status}; it can become ${next.length ? next.join(' or ') : 'nothing else (exit is final)'}`,
       { currentStatus: current.status, errors: [{ in: 'body', pointer: '/status', code: 'invalid_status_transition', message: `cannot change from ${current.status} to ${change.status}` }] })
   }
-  const row = await updateAtVersion(tx, id, expected, { status: change.status })
+  const row = await updateAtVersion(tx, current, expected, { status: change.status })
   const [history] = await tx.insert(enterpriseStatusChanges).values({
     id: uuidv7(), enterpriseId: id, fromStatus: current.status, toStatus: change.status, reason: change.reason, requestId: ctx.requestId
   }).returning()
+  ctx.audit({
+    action: 'enterprise.status_changed',
+    entityType: 'enterprise',
+    entityId: id,
+    enterpriseId: id,
+    jurisdictionCodes: row.jurisdictionCodes,
+    before: { status: current.status, version: current.version },
+    after: { status: row.status, version: row.version, reason: change.reason }
+  })
   return statusChangeToApi(history!, row.version)
 }
 
-export async function listStatusChanges (db: Database, id: string, cursors: Cursors, limit: number, cursor: string | undefined) {
-  const enterprise = await findEnterprise(db, id)
+export async function listStatusChanges (db: Database, id: string, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined) {
+  const enterprise = await findEnterprise(db, id, who)
   const [after] = cursors.decode('enterprise-status-changes', { id }, cursor) ?? []
   const rows = await db.select().from(enterpriseStatusChanges)
     .where(and(eq(enterpriseStatusChanges.enterpriseId, id), after ? gt(enterpriseStatusChanges.id, after) : undefined))
@@ -168,9 +214,9 @@ function escapeLike (text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c)
 }
 
-export async function listEnterprises (db: Database, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: EnterpriseFilters) {
+export async function listEnterprises (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: EnterpriseFilters) {
   const [after] = cursors.decode('enterprises', filters, cursor) ?? []
-  const conditions: Array<SQL | undefined> = [after ? gt(enterprises.id, after) : undefined]
+  const conditions: Array<SQL | undefined> = [visibleEnterprises(who), after ? gt(enterprises.id, after) : undefined]
   if (filters.sector) conditions.push(arrayContains(enterprises.sectors, [filters.sector]))
   if (filters.status) conditions.push(eq(enterprises.status, filters.status))
   if (filters.uscc) conditions.push(eq(enterprises.uscc, filters.uscc.toUpperCase()))

@@ -15,7 +15,7 @@ export default fp(async function jurisdictionRegistry (app) {
 }, { name: 'jurisdiction-registry', fastify: '5.x', dependencies: ['database'] })
 
 export function unknownJurisdiction (code: string, where: ProblemDetail['in'], pointer: string): ProblemError {
-  const message = `${code} is not a known GB/T 2260 division (see GET /v1/jurisdictions)`
+  const message = `${code} is not a known GB/T 2260 division (see GET /v1/public/jurisdictions)`
   return new ProblemError('unknown_jurisdiction', message, { errors: [{ in: where, pointer, code: 'unknown_jurisdiction', message }] })
 }
 

@@ -8,7 +8,8 @@ import { CodeParams, JurisdictionListQuery, JurisdictionPage } from './schemas.j
 const tags = ['jurisdictions']
 
 export const jurisdictionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/jurisdictions', {
+  app.get('/public/jurisdictions', {
+    config: { access: ['public', 'admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'listJurisdictions',
       tags,
@@ -30,7 +31,8 @@ export const jurisdictionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { items, nextCursor: matching.length > limit && last ? app.cursors.encode('jurisdictions', filters, [last.code]) : null }
   })
 
-  app.get('/jurisdictions/:code', {
+  app.get('/public/jurisdictions/:code', {
+    config: { access: ['public', 'admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'getJurisdiction',
       tags,

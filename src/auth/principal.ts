@@ -1,0 +1,70 @@
+import { arrayOverlaps, eq, inArray, type SQL } from 'drizzle-orm'
+import { agencies } from '../modules/agencies/table.js'
+import { auditEvents } from '../modules/audit/table.js'
+import { enterprises } from '../modules/enterprises/table.js'
+
+export const roles = ['admin', 'regulator', 'platform', 'public'] as const
+export type Role = typeof roles[number]
+
+/** Who is calling: resolved once per request from the API key, or public without one. */
+export interface Principal {
+  role: Role
+  keyId: string | null
+  agencyId: string | null
+  enterpriseId: string | null
+  /** For a regulator: its agency's jurisdiction and every division under it. */
+  jurisdictionCodes: string[]
+}
+
+export const publicPrincipal: Principal = Object.freeze({ role: 'public', keyId: null, agencyId: null, enterpriseId: null, jurisdictionCodes: [] }) as Principal
+
+export const systemPrincipal = (label: string): Principal & { label: string } =>
+  ({ role: 'admin', keyId: null, agencyId: null, enterpriseId: null, jurisdictionCodes: [], label })
+
+// What each principal may see, for every table a route reads: the one place tenant isolation
+// lives. Services take a Principal and apply these; a record outside answers 404 like a missing one.
+
+/** Condition on enterprises: admin all, regulator those operating in its jurisdiction, platform its own. */
+export function visibleEnterprises (who: Principal): SQL | undefined {
+  switch (who.role) {
+    case 'admin': return undefined
+    case 'regulator': return arrayOverlaps(enterprises.jurisdictionCodes, who.jurisdictionCodes)
+    case 'platform': return eq(enterprises.id, who.enterpriseId!)
+    default: return eq(enterprises.id, '00000000-0000-0000-0000-000000000000')
+  }
+}
+
+/** The same rule for a row already read (the prepared point read). */
+export function canSeeEnterprise (who: Principal, row: { id: string, jurisdictionCodes: string[] }): boolean {
+  switch (who.role) {
+    case 'admin': return true
+    case 'regulator': return row.jurisdictionCodes.some((code) => who.jurisdictionCodes.includes(code))
+    case 'platform': return row.id === who.enterpriseId
+    default: return false
+  }
+}
+
+/** Condition on agencies: admin all, a regulator those in its jurisdiction; nobody else. */
+export function visibleAgencies (who: Principal): SQL | undefined {
+  switch (who.role) {
+    case 'admin': return undefined
+    case 'regulator': return inArray(agencies.jurisdictionCode, who.jurisdictionCodes)
+    default: return eq(agencies.id, '00000000-0000-0000-0000-000000000000')
+  }
+}
+
+/** Condition on audit events: admin all, a regulator its jurisdiction's, a platform its own enterprise's. */
+export function visibleAuditEvents (who: Principal): SQL | undefined {
+  switch (who.role) {
+    case 'admin': return undefined
+    case 'regulator': return arrayOverlaps(auditEvents.jurisdictionCodes, who.jurisdictionCodes)
+    case 'platform': return eq(auditEvents.enterpriseId, who.enterpriseId!)
+    default: return eq(auditEvents.seq, -1)
+  }
+}
+
+/** True when every code lies inside the regulator's jurisdiction (anyone else: not a regulator's limit). */
+export function withinJurisdiction (who: Principal, codes: string[]): string | undefined {
+  if (who.role !== 'regulator') return undefined
+  return codes.find((code) => !who.jurisdictionCodes.includes(code))
+}

@@ -1,0 +1,112 @@
+import fp from 'fastify-plugin'
+import { eq } from 'drizzle-orm'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { publicPrincipal, type Principal, type Role } from '../auth/principal.js'
+import { parseKey, secretMatches } from '../auth/keys.js'
+import { ProblemError } from '../lib/problems.js'
+import { fixedWindow } from '../lib/rate-limit.js'
+import { agencies } from '../modules/agencies/table.js'
+import { apiKeys } from '../modules/api-keys/table.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles that may call the route; every route under /v1 must say. */
+    access?: readonly Role[]
+  }
+  interface FastifyRequest {
+    principal: Principal
+  }
+}
+
+const queryCredentials = /[?&](api[_-]?key|access[_-]?token|token|key|authorization)=/i
+const lastUseInterval = 60_000
+
+/**
+ * Resolves the caller from `Authorization: Bearer <key>` and enforces each route's `access` rule
+ * before anything else runs. A /v1 route that declares no rule stops the app from starting.
+ */
+export interface AuthOptions {
+  /** Requests a minute per API key, and per address for callers without one (and failed keys). */
+  keyedPerMinute: number
+  anonymousPerMinute: number
+}
+
+export default fp<AuthOptions>(async function auth (app, opts) {
+  const lastUseWritten = new Map<string, number>()
+  const limiter = fixedWindow(60_000)
+
+  /** Counts the request against its bucket; past the limit, 429 with Retry-After. */
+  function throttle (request: FastifyRequest, reply: FastifyReply, bucket: string, limit: number) {
+    const { allowed, remaining, resetSeconds } = limiter.hit(bucket, limit)
+    reply.header('ratelimit-limit', String(limit)).header('ratelimit-remaining', String(remaining)).header('ratelimit-reset', String(resetSeconds))
+    if (!allowed) throw new ProblemError('rate_limited', `More than ${limit} requests a minute; retry in ${resetSeconds} s`, { retryAfterSeconds: resetSeconds })
+  }
+
+  // Fastify decorations may not be objects; every request gets its principal first thing in onRequest.
+  app.decorateRequest('principal', null as unknown as Principal)
+
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1') && !route.config?.access) {
+      throw new Error(`${String(route.method)} ${route.url} declares no access rule (config.access)`)
+    }
+  })
+
+  async function authenticate (request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization
+    if (header === undefined) return publicPrincipal
+    const token = /^Bearer ([!-~]{1,200})$/.exec(header)?.[1]
+    if (!token) throw new ProblemError('invalid_api_key', 'Send the key as `Authorization: Bearer <key>`')
+    const parsed = parseKey(token)
+    const [row] = parsed
+      ? await app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode })
+        .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId)).where(eq(apiKeys.prefix, parsed.prefix))
+      : []
+    if (!secretMatches(parsed?.secret ?? '', row?.key.secretHash)) throw new ProblemError('invalid_api_key', 'The API key is not valid')
+    const key = row!.key
+    if (key.revokedAt) throw new ProblemError('api_key_revoked', `The API key ${key.prefix} was revoked at ${key.revokedAt.toISOString()}`)
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new ProblemError('api_key_expired', `The API key ${key.prefix} expired at ${key.expiresAt.toISOString()}`)
+    noteUse(key.id)
+    return {
+      role: key.role,
+      keyId: key.id,
+      agencyId: key.agencyId,
+      enterpriseId: key.enterpriseId,
+      jurisdictionCodes: row!.agencyJurisdiction ? app.jurisdictions.subtree(row!.agencyJurisdiction) : []
+    }
+  }
+
+  // Last use is recorded at most once a minute per key, off the request's path.
+  function noteUse (keyId: string) {
+    const now = Date.now()
+    if ((lastUseWritten.get(keyId) ?? 0) > now - lastUseInterval) return
+    lastUseWritten.set(keyId, now)
+    app.db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, keyId))
+      .catch((err: unknown) => app.log.warn({ err }, 'could not record key use'))
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.principal = publicPrincipal
+    if (queryCredentials.test(request.url)) {
+      throw new ProblemError('credentials_in_query', 'Never put a key in a URL (it ends up in logs and histories); send Authorization: Bearer <key>', {
+        errors: [{ in: 'query', pointer: '/' + (queryCredentials.exec(request.url)?.[1] ?? 'key'), code: 'credentials_in_query', message: 'credentials are not accepted in the query string' }]
+      })
+    }
+    const address = `address:${request.ip}`
+    if (request.headers.authorization === undefined) {
+      throttle(request, reply, address, opts.anonymousPerMinute)
+    } else {
+      try {
+        request.principal = await authenticate(request)
+      } catch (err) {
+        // A wrong key counts against the address, so guessing keys is throttled like anonymity.
+        throttle(request, reply, address, opts.anonymousPerMinute)
+        throw err
+      }
+      throttle(request, reply, `key:${request.principal.keyId}`, opts.keyedPerMinute)
+    }
+    const access = request.routeOptions.config.access
+    if (!access || access.includes(request.principal.role)) return
+    if (request.principal.role === 'public') throw new ProblemError('unauthenticated', 'This route needs an API key: send Authorization: Bearer <key>')
+    throw new ProblemError('forbidden', `A ${request.principal.role} key may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`)
+  })
+}, { name: 'auth', fastify: '5.x', dependencies: ['database', 'jurisdiction-registry'] })
