@@ -48,6 +48,23 @@ t.test('the OpenAPI document', async (t) => {
     }
   })
 
+  t.test('every /v1 operation says which roles may call it, and the bearer scheme is declared', async (t) => {
+    t.match(document.components.securitySchemes, { bearerAuth: { type: 'http', scheme: 'bearer' } })
+    for (const [path, item] of Object.entries<Record<string, { 'x-roles'?: string[], security?: unknown[], description?: string, responses: Record<string, unknown> }>>(document.paths)) {
+      if (!path.startsWith('/v1')) continue
+      for (const [method, op] of Object.entries(item)) {
+        t.ok(op['x-roles']?.length, `${method} ${path} x-roles`)
+        t.match(op.description, /Roles: /)
+        if (path.startsWith('/v1/public')) {
+          t.same(op.security, [], `${method} ${path} needs no key`)
+        } else {
+          t.same(op.security, [{ bearerAuth: [] }], `${method} ${path} needs a key`)
+          t.ok(op.responses['401'] && op.responses['403'], `${method} ${path} documents 401 and 403`)
+        }
+      }
+    }
+  })
+
   t.test('every body and response field has a description', async (t) => {
     const undescribed: string[] = []
     const visit = (schema: Record<string, unknown>, at: string) => {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { eq } from 'drizzle-orm'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { publicPrincipal, type Principal, type Role } from '../auth/principal.js'
 import { parseKey, secretMatches } from '../auth/keys.js'
 import { ProblemError } from '../lib/problems.js'
@@ -9,6 +9,10 @@ import { agencies } from '../modules/agencies/table.js'
 import { apiKeys } from '../modules/api-keys/table.js'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every /v1 route with the roles it admits, as enforced: the route table tests check. */
+    accessRules: Array<{ method: string, url: string, access: readonly Role[] }>
+  }
   interface FastifyContextConfig {
     /** Roles that may call the route; every route under /v1 must say. */
     access?: readonly Role[]
@@ -45,10 +49,13 @@ export default fp<AuthOptions>(async function auth (app, opts) {
   // Fastify decorations may not be objects; every request gets its principal first thing in onRequest.
   app.decorateRequest('principal', null as unknown as Principal)
 
+  const accessRules: FastifyInstance['accessRules'] = []
+  app.decorate('accessRules', accessRules)
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1') && !route.config?.access) {
-      throw new Error(`${String(route.method)} ${route.url} declares no access rule (config.access)`)
-    }
+    if (!route.url.startsWith('/v1')) return
+    const access = route.config?.access
+    if (!access) throw new Error(`${String(route.method)} ${route.url} declares no access rule (config.access)`)
+    for (const method of [route.method].flat()) accessRules.push({ method, url: route.url, access })
   })
 
   async function authenticate (request: FastifyRequest): Promise<Principal> {

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { Writable } from 'node:stream'
+import { testApp } from './helpers/app.js'
+import { actors, client } from './helpers/actors.js'
+import { buildApp, loggerOptions } from '../src/app.js'
+import { defaultConfig } from '../src/config.js'
+
+t.test('rate limits: per key, and per address for anonymous callers and wrong keys', async (t) => {
+  const app = await testApp(t, { RATE_LIMIT_ANONYMOUS_PER_MINUTE: 3, RATE_LIMIT_PER_MINUTE: 5 })
+  const { guangzhou, anonymous } = await actors(app)
+  for (let i = 0; i < 3; i++) t.equal((await anonymous.inject({ url: '/v1/public/jurisdictions' })).statusCode, 200)
+  const limited = await anonymous.inject({ url: '/v1/public/jurisdictions' })
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.json().code, 'rate_limited')
+  t.match(limited.headers['retry-after'], /^\d+$/)
+  t.equal(limited.headers['ratelimit-remaining'], '0')
+
+  const wrongKey = await client(app, 'poa_aaaaaaaaaaaa_' + 'A'.repeat(43)).inject({ url: '/v1/enterprises' })
+  t.equal(wrongKey.statusCode, 429, 'guessing keys spends the address’s allowance')
+
+  for (let i = 0; i < 5; i++) t.equal((await guangzhou.inject({ url: '/v1/enterprises' })).statusCode, 200, 'a key has its own allowance')
+  t.equal((await guangzhou.inject({ url: '/v1/enterprises' })).statusCode, 429)
+})
+
+t.test('security headers suit a JSON API and the docs page; tenant answers are not shared-cached', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou } = await actors(app)
+  const api = await guangzhou.inject({ url: '/v1/enterprises' })
+  t.equal(api.headers['x-content-type-options'], 'nosniff')
+  t.equal(api.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'")
+  t.match(api.headers['strict-transport-security'], /max-age=/)
+  t.equal(api.headers['referrer-policy'], 'no-referrer')
+  t.equal(api.headers['cache-control'], 'private, no-cache')
+  const docs = await app.inject({ url: '/docs/' })
+  t.match(docs.headers['content-security-policy'], /script-src 'self'/)
+  const open = await app.inject({ url: '/v1/public/jurisdictions' })
+  t.notOk(open.headers['cache-control'], 'public data may be cached')
+  t.notOk(api.headers['access-control-allow-origin'], 'no CORS unless configured')
+})
+
+t.test('CORS answers configured origins only', async (t) => {
+  const app = await testApp(t, { CORS_ORIGINS: 'https://portal.example, https://ops.example' })
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/v1/enterprises', headers: { origin: 'https://portal.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,if-match' } })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-origin'], 'https://portal.example')
+  t.match(preflight.headers['access-control-allow-headers'], /authorization/)
+  const stranger = await app.inject({ url: '/v1/public/jurisdictions', headers: { origin: 'https://evil.example' } })
+  t.notOk(stranger.headers['access-control-allow-origin'])
+})
+
+t.test('the log redacts keys and carries the request id on every request line', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })
+  const config = defaultConfig({ DATA_DIR: 'memory://', DEMO_DATA: false, LOG_LEVEL: 'info' })
+  const app = await buildApp({ config, logger: { ...(loggerOptions(config) as object), stream } })
+  t.teardown(() => app.close())
+  const { guangzhou } = await actors(app)
+  await guangzhou.inject({ url: '/v1/enterprises', headers: { 'x-request-id': 'log-test-1' } })
+  const requestLines = lines.filter((l) => l.includes('log-test-1'))
+  t.ok(requestLines.length >= 2, 'incoming and completed lines')
+  t.ok(requestLines.every((l) => JSON.parse(l).reqId === 'log-test-1'))
+  t.notMatch(lines.join(''), guangzhou.key!.split('_')[2], 'the key never reaches the log')
+  app.log.info({ driver: { idNumber: '440106199001011234', phone: '13812345678' } }, 'personal data')
+  t.notMatch(lines.at(-1)!, /440106199001011234|13812345678/, 'personal data fields are redacted at the logger')
+})

@@ -1,0 +1,98 @@
+import t from 'tap'
+import { tableCounts, testApp } from './helpers/app.js'
+import { actors, platformFor } from './helpers/actors.js'
+import { enterpriseInput, registerEnterprise } from './helpers/fixtures.js'
+
+t.test('tenants see and change only their own', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou, xiamen, admin } = await actors(app)
+  const a = await registerEnterprise(guangzhou, { nameZh: '平台甲' })
+  const b = await registerEnterprise(guangzhou, { nameZh: '平台乙' })
+  const xm = await registerEnterprise(xiamen, { jurisdictionCodes: ['350203'] })
+  const platformA = await platformFor(app, a.id)
+  const platformB = await platformFor(app, b.id)
+
+  t.test('a platform reads its own file and history', async (t) => {
+    const own = await platformA.inject({ url: `/v1/enterprises/${a.id}` })
+    t.equal(own.statusCode, 200)
+    t.equal(own.json().nameZh, '平台甲')
+    const list = await platformA.inject({ url: '/v1/enterprises' })
+    t.same(list.json().items.map((e: { id: string }) => e.id), [a.id])
+    t.equal((await platformA.inject({ url: `/v1/enterprises/${a.id}/status-changes` })).statusCode, 200)
+  })
+
+  t.test('platform A reading, listing or updating platform B finds nothing and changes nothing', async (t) => {
+    const before = await tableCounts(app)
+    const read = await platformA.inject({ url: `/v1/enterprises/${b.id}` })
+    t.equal(read.statusCode, 404)
+    t.equal(read.json().code, 'not_found')
+    const missing = await platformA.inject({ url: '/v1/enterprises/01900000-0000-7000-8000-000000000000' })
+    t.same({ ...read.json(), requestId: null, instance: null, detail: null }, { ...missing.json(), requestId: null, instance: null, detail: null }, 'indistinguishable from a missing enterprise')
+    t.equal((await platformA.inject({ url: `/v1/enterprises/${b.id}/status-changes` })).statusCode, 404)
+    t.same((await platformA.inject({ url: `/v1/enterprises?uscc=${b.uscc}` })).json().items, [])
+    const update = await platformA.inject({ method: 'PATCH', url: `/v1/enterprises/${b.id}`, headers: { 'if-match': '"1"' }, payload: { nameZh: '被改' } })
+    t.equal(update.statusCode, 403, 'a platform may not update enterprise files at all')
+    t.same(await tableCounts(app), before)
+    t.equal((await platformB.inject({ url: `/v1/enterprises/${b.id}` })).json().nameZh, '平台乙')
+  })
+
+  t.test('a platform may not set its own status or jurisdictions', async (t) => {
+    const before = await tableCounts(app)
+    const status = await platformA.inject({ method: 'POST', url: `/v1/enterprises/${a.id}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'active', reason: 'self' } })
+    t.equal(status.statusCode, 403)
+    t.equal(status.json().code, 'forbidden')
+    const places = await platformA.inject({ method: 'PATCH', url: `/v1/enterprises/${a.id}`, headers: { 'if-match': '"1"' }, payload: { jurisdictionCodes: ['440100', '350200'] } })
+    t.equal(places.statusCode, 403)
+    t.same(await tableCounts(app), before)
+  })
+
+  t.test("Xiamen's regulator reading or changing a Guangzhou record finds nothing", async (t) => {
+    const before = await tableCounts(app)
+    t.equal((await xiamen.inject({ url: `/v1/enterprises/${a.id}` })).statusCode, 404)
+    t.equal((await xiamen.inject({ url: `/v1/enterprises/${a.id}/status-changes` })).statusCode, 404)
+    t.same((await xiamen.inject({ url: '/v1/enterprises?limit=200' })).json().items.map((e: { id: string }) => e.id), [xm.id])
+    t.equal((await xiamen.inject({ url: `/v1/agencies/${guangzhou.agency.id}` })).statusCode, 404)
+    t.notOk((await xiamen.inject({ url: '/v1/agencies?limit=200' })).json().items.some((x: { jurisdictionCode: string }) => x.jurisdictionCode.startsWith('4401')))
+    const update = await xiamen.inject({ method: 'PATCH', url: `/v1/enterprises/${a.id}`, headers: { 'if-match': '"1"' }, payload: { nameZh: '被改' } })
+    t.equal(update.statusCode, 404)
+    const suspend = await xiamen.inject({ method: 'POST', url: `/v1/enterprises/${a.id}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'suspended', reason: 'x' } })
+    t.equal(suspend.statusCode, 404)
+    t.same(await tableCounts(app), before)
+  })
+
+  t.test('a regulator may not place an enterprise outside its jurisdiction', async (t) => {
+    const before = await tableCounts(app)
+    const res = await xiamen.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ jurisdictionCodes: ['350203', '440106'] }) })
+    t.equal(res.statusCode, 403)
+    t.match(res.json(), { code: 'outside_jurisdiction', errors: [{ in: 'body', pointer: '/jurisdictionCodes/1' }] })
+    const move = await xiamen.inject({ method: 'PATCH', url: `/v1/enterprises/${xm.id}`, headers: { 'if-match': '"1"' }, payload: { jurisdictionCodes: ['440100'] } })
+    t.equal(move.statusCode, 403)
+    t.same(await tableCounts(app), before)
+  })
+
+  t.test("conditional GET on another tenant's record is 404, not 304", async (t) => {
+    const res = await platformA.inject({ url: `/v1/enterprises/${b.id}`, headers: { 'if-none-match': '"1"' } })
+    t.equal(res.statusCode, 404)
+    t.notOk(res.headers.etag)
+    const regulator = await xiamen.inject({ url: `/v1/enterprises/${a.id}`, headers: { 'if-none-match': '"1"' } })
+    t.equal(regulator.statusCode, 404)
+  })
+
+  t.test("replaying another caller's Idempotency-Key returns nothing of theirs", async (t) => {
+    const input = enterpriseInput()
+    const first = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'shared' }, payload: input })
+    t.equal(first.statusCode, 201)
+    const other = await xiamen.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'shared' }, payload: input })
+    t.equal(other.statusCode, 403, 'judged as its own request (Guangzhou codes are outside Xiamen)')
+    t.notOk(other.headers['idempotent-replayed'])
+    t.notMatch(other.body, first.json().id)
+    const own = await xiamen.inject({ method: 'POST', url: '/v1/enterprises', headers: { 'idempotency-key': 'shared' }, payload: enterpriseInput({ jurisdictionCodes: ['350203'] }) })
+    t.equal(own.statusCode, 201, 'the same key is free for another caller')
+  })
+
+  t.test('the admin sees every tenant', async (t) => {
+    const all = await admin.inject({ url: '/v1/enterprises?limit=200' })
+    const ids = all.json().items.map((e: { id: string }) => e.id)
+    t.ok([a.id, b.id, xm.id].every((id) => ids.includes(id)))
+  })
+})
