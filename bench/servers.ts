@@ -1,12 +1,14 @@
-// One server for the benchmark, in its own process: `app` is the whole API, `bare` a minimal
-// Fastify + pg handler running the same queries as named prepared statements. Prints {"port": N} once listening.
+// One server for the benchmark, in its own process: `app` is the whole API (`app-without-audit`
+// the same with the audit trail off), `bare` a minimal Fastify + pg handler running the same
+// queries as named prepared statements. Prints {"port": N} once listening.
+import { createHash } from 'node:crypto'
 import Fastify from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { defaultConfig } from '../src/config.js'
 
 const [mode, databaseUrl] = process.argv.slice(2)
-if (!databaseUrl || (mode !== 'app' && mode !== 'bare')) throw new Error('usage: servers.js app|bare DATABASE_URL')
+if (!databaseUrl || !['app', 'app-without-audit', 'bare'].includes(mode!)) throw new Error('usage: servers.js app|app-without-audit|bare DATABASE_URL')
 
 const columns = 'id, uscc, name_zh, name_en, sectors, jurisdiction_codes, status, version, created_at, updated_at'
 type Row = Record<string, unknown> & { created_at: Date, updated_at: Date }
@@ -28,12 +30,24 @@ async function bare () {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
   pool.on('error', () => {})
   const app = Fastify()
+  // The same two queries the API runs for a keyed read: the key by its prefix, then the record.
+  const authenticate = async (authorization: string | undefined) => {
+    const [, prefix, secret] = /^Bearer poa_([a-z0-9]{12})_(.+)$/.exec(authorization ?? '') ?? []
+    const { rows } = await pool.query({
+      name: 'bare_key',
+      text: 'select k.secret_hash, k.role, a.jurisdiction_code from api_keys k left join agencies a on a.id = k.agency_id where k.prefix = $1',
+      values: [prefix]
+    })
+    return rows[0]?.secret_hash === createHash('sha256').update(secret ?? '').digest('hex')
+  }
   app.get<{ Params: { id: string } }>('/v1/enterprises/:id', async (request, reply) => {
+    if (!await authenticate(request.headers.authorization)) return reply.code(401).send({ code: 'unauthenticated' })
     const { rows } = await pool.query({ name: 'bare_by_id', text: `select ${columns} from enterprises where id = $1`, values: [request.params.id] })
     if (!rows[0]) return reply.code(404).send({ code: 'not_found' })
     return toJson(rows[0])
   })
-  app.get<{ Querystring: { sector: string, jurisdiction: string, status: string, limit: string } }>('/v1/enterprises', async (request) => {
+  app.get<{ Querystring: { sector: string, jurisdiction: string, status: string, limit: string } }>('/v1/enterprises', async (request, reply) => {
+    if (!await authenticate(request.headers.authorization)) return reply.code(401).send({ code: 'unauthenticated' })
     const q = request.query
     const limit = Number(q.limit)
     const codes = q.jurisdiction === '440100' ? ['440100', '440103', '440104', '440105', '440106', '440111', '440112', '440113', '440114', '440115', '440117', '440118', '440102', '440107', '440116'] : [q.jurisdiction]
@@ -47,9 +61,12 @@ async function bare () {
   return app
 }
 
-const server = mode === 'app'
-  ? await buildApp({ config: defaultConfig({ DATABASE_URL: databaseUrl, DEMO_DATA: false, LOG_LEVEL: 'warn' }) })
-  : await bare()
+const server = mode === 'bare'
+  ? await bare()
+  : await buildApp({
+    config: defaultConfig({ DATABASE_URL: databaseUrl, DEMO_DATA: false, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: 100_000_000 }),
+    auditTrail: mode === 'app'
+  })
 await server.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(JSON.stringify({ port: (server.server.address() as { port: number }).port }) + '\n')
 process.on('SIGTERM', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })

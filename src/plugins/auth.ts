@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { publicPrincipal, type Principal, type Role } from '../auth/principal.js'
 import { parseKey, secretMatches } from '../auth/keys.js'
@@ -58,16 +58,19 @@ export default fp<AuthOptions>(async function auth (app, opts) {
     for (const method of [route.method].flat()) accessRules.push({ method, url: route.url, access })
   })
 
+  // Every authenticated request runs this: prepared once, parsed and planned once per connection.
+  const keyByPrefix = app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode })
+    .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId))
+    .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
+    .prepare('api_key_by_prefix')
+
   async function authenticate (request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization
     if (header === undefined) return publicPrincipal
     const token = /^Bearer ([!-~]{1,200})$/.exec(header)?.[1]
     if (!token) throw new ProblemError('invalid_api_key', 'Send the key as `Authorization: Bearer <key>`')
     const parsed = parseKey(token)
-    const [row] = parsed
-      ? await app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode })
-        .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId)).where(eq(apiKeys.prefix, parsed.prefix))
-      : []
+    const [row] = parsed ? await keyByPrefix.execute({ prefix: parsed.prefix }) : []
     if (!secretMatches(parsed?.secret ?? '', row?.key.secretHash)) throw new ProblemError('invalid_api_key', 'The API key is not valid')
     const key = row!.key
     if (key.revokedAt) throw new ProblemError('api_key_revoked', `The API key ${key.prefix} was revoked at ${key.revokedAt.toISOString()}`)

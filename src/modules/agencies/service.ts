@@ -70,7 +70,8 @@ export async function findAgency (db: Database, id: string, who: Principal): Pro
 
 export async function updateAgency (tx: Database, id: string, expected: number | '*', patch: UpdateAgency, registry: JurisdictionRegistry, who: Principal, audit: Audit): Promise<AgencyApi> {
   const place = patch.jurisdictionCode ? resolveJurisdictions(registry, [patch.jurisdictionCode], '/jurisdictionCode') : undefined
-  const current = await findAgency(tx, id, who)
+  const [current] = await tx.select().from(agencies).where(and(eq(agencies.id, id), visibleAgencies(who))).for('update')
+  if (!current) throw notFound('agency', id)
   if (expected !== '*' && current.version !== expected) throw stale(current.version)
   const jurisdictionCode = place?.codes[0] ?? current.jurisdictionCode
   const [row] = await guardNameUnique(patch.nameZh ?? current.nameZh, jurisdictionCode, () => tx.update(agencies).set({
@@ -80,10 +81,9 @@ export async function updateAgency (tx: Database, id: string, expected: number |
     jurisdictionCode,
     version: sql`${agencies.version} + 1`,
     updatedAt: sql`now()`
-  }).where(and(eq(agencies.id, id), eq(agencies.version, current.version))).returning())
-  if (!row) throw stale(current.version + 1)
-  const updated = agencyToApi(row, place?.warnings)
-  audit({ action: 'agency.updated', entityType: 'agency', entityId: id, jurisdictionCodes: [...new Set([current.jurisdictionCode, row.jurisdictionCode])], before: auditState(agencyToApi(current)), after: auditState(updated) })
+  }).where(eq(agencies.id, id)).returning())
+  const updated = agencyToApi(row!, place?.warnings)
+  audit({ action: 'agency.updated', entityType: 'agency', entityId: id, jurisdictionCodes: [...new Set([current.jurisdictionCode, row!.jurisdictionCode])], before: auditState(agencyToApi(current)), after: auditState(updated) })
   return updated
 }
 

@@ -1,10 +1,9 @@
-import { and, asc, eq, gt, gte, lt, type SQL } from 'drizzle-orm'
-import type { Database } from '../../db/client.js'
+import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { rowsOf, type Database } from '../../db/client.js'
 import { visibleAuditEvents, type Principal } from '../../auth/principal.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
 import { auditEvents, type AuditEventRow } from './table.js'
-import { eventHash, genesisHash } from './trail.js'
 
 export function auditEventToApi (row: AuditEventRow) {
   return {
@@ -38,24 +37,30 @@ export async function listAuditEvents (db: Database, who: Principal, cursors: Cu
   return page(rows, limit, auditEventToApi, (last) => cursors.encode('audit', filters, [String(last.seq)]))
 }
 
-/** Recomputes the whole chain in seq order, in batches, and reports the first link that fails. */
-export async function verifyAuditChain (db: Database, batch = 1000) {
-  let expectedSeq = 1
-  let prevHash = genesisHash
-  let checked = 0
-  for (;;) {
-    const rows = await db.select().from(auditEvents).where(gte(auditEvents.seq, expectedSeq)).orderBy(asc(auditEvents.seq)).limit(batch)
-    for (const row of rows) {
-      const broken = (reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_seq') => ({ valid: false, checked, lastSeq: row.seq, firstBroken: { seq: reason === 'missing_seq' ? expectedSeq : row.seq, reason } })
-      if (row.seq !== expectedSeq) return broken('missing_seq')
-      if (row.prevHash !== prevHash) return broken('prev_hash_mismatch')
-      if (eventHash(row.prevHash, row) !== row.hash) return broken('hash_mismatch')
-      checked++
-      prevHash = row.hash
-      expectedSeq++
-    }
-    if (rows.length < batch) return { valid: true, checked, lastSeq: expectedSeq - 1, firstBroken: null }
+type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_seq'
+
+/**
+ * Recomputes every link in the database (audit_event_hash, migrations/0004) and reports the
+ * first that fails: an edited event, a re-linked chain, or a removed event.
+ */
+export async function verifyAuditChain (db: Database) {
+  const [broken] = rowsOf<{ seq: string, position: string, reason: BrokenReason }>(await db.execute(sql`
+    select seq, position, reason from (
+      select seq,
+        row_number() over (order by seq) as position,
+        case
+          when seq <> row_number() over (order by seq) then 'missing_seq'
+          when prev_hash <> coalesce(lag(hash) over (order by seq), repeat('0', 64)) then 'prev_hash_mismatch'
+          when hash <> audit_event_hash(prev_hash, a) then 'hash_mismatch'
+        end as reason
+      from audit_events a
+    ) links where reason is not null order by seq limit 1`))
+  if (broken) {
+    const position = Number(broken.position)
+    return { valid: false, checked: position - 1, lastSeq: position - 1, firstBroken: { seq: broken.reason === 'missing_seq' ? position : Number(broken.seq), reason: broken.reason } }
   }
+  const [total] = rowsOf<{ checked: number, last: string | null }>(await db.execute(sql`select count(*)::int as checked, max(seq) as last from audit_events`))
+  return { valid: true, checked: total!.checked, lastSeq: Number(total!.last ?? 0), firstBroken: null }
 }
 
 const hrefs: Record<string, (id: string) => string> = {

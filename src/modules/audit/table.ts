@@ -1,4 +1,4 @@
-import { bigint, char, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, char, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 // The audit trail: append-only (triggers refuse UPDATE, DELETE and TRUNCATE) and hash-chained in
 // seq order. Appends are serialised, so seq order is commit order and the change feed pages by it.
@@ -31,3 +31,10 @@ export const auditEvents = pgTable('audit_events', {
 ])
 
 export type AuditEventRow = typeof auditEvents.$inferSelect
+
+// A change's events wait here until its transaction commits; a deferred trigger then chains them
+// into audit_events (migrations/0006), so the lock that orders the chain is held only during commit.
+export const auditPending = pgTable('audit_pending', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  events: jsonb('events').notNull()
+})

@@ -1,8 +1,6 @@
-import { desc, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
-import { canonicalJson, sha256 } from '../../lib/canonical.js'
 import type { Principal } from '../../auth/principal.js'
-import { auditEvents, type AuditEventRow } from './table.js'
+import { auditPending } from './table.js'
 
 /** One change, as a service reports it; who and through which request is added by the trail. */
 export interface AuditEntry {
@@ -18,8 +16,6 @@ export interface AuditEntry {
 
 export type Audit = (entry: AuditEntry) => void
 
-export const genesisHash = '0'.repeat(64)
-const appendLock = 726_2002
 const national = '000000'
 
 // Personal data never enters the trail in clear: these fields are masked wherever they appear.
@@ -37,64 +33,32 @@ function maskValue (text: string): string {
   return text.slice(0, keep) + '*'.repeat(text.length - keep * 2) + text.slice(-keep)
 }
 
-/** The fields a link's hash covers, in a fixed form. */
-export function eventHash (prevHash: string, e: Omit<AuditEventRow, 'hash' | 'prevHash'>): string {
-  return sha256(prevHash + '\n' + canonicalJson({
-    seq: e.seq,
-    jurisdictionCode: e.jurisdictionCode,
-    occurredAt: new Date(e.occurredAt).toISOString(),
-    actorKeyId: e.actorKeyId,
-    actorRole: e.actorRole,
-    actorAgencyId: e.actorAgencyId,
-    actorEnterpriseId: e.actorEnterpriseId,
-    action: e.action,
-    entityType: e.entityType,
-    entityId: e.entityId,
-    enterpriseId: e.enterpriseId,
-    jurisdictionCodes: e.jurisdictionCodes,
-    requestId: e.requestId,
-    before: e.before,
-    after: e.after
-  }))
-}
-
 /**
- * Appends events inside the caller's transaction. The lock serialises appends until commit, so
- * the chain has one order and that order is commit order (what the change feed relies on).
+ * Records events in the caller's transaction. They are chained when it commits: a deferred
+ * trigger (migrations/0006) runs append_audit_events (migrations/0004), which takes the lock that
+ * serialises appends, numbers the events and links each to the previous by its hash.
  */
 export async function appendAuditEvents (tx: Database, actor: Principal, requestId: string | null, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
-  await tx.execute(sql`select pg_advisory_xact_lock(${appendLock})`)
-  const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1)
-  let seq = last?.seq ?? 0
-  let prevHash = last?.hash ?? genesisHash
-  const occurredAt = new Date().toISOString()
-  const rows = entries.map((entry) => {
-    seq += 1
+  const events = entries.map((entry) => {
     const codes = [...entry.jurisdictionCodes].sort()
-    const event = {
-      seq,
-      jurisdictionCode: codes[0] ?? national,
-      occurredAt,
-      actorKeyId: actor.keyId,
-      actorRole: actor.role,
-      actorAgencyId: actor.agencyId,
-      actorEnterpriseId: actor.enterpriseId,
+    return {
+      jurisdiction_code: codes[0] ?? national,
+      actor_key_id: actor.keyId,
+      actor_role: actor.role,
+      actor_agency_id: actor.agencyId,
+      actor_enterprise_id: actor.enterpriseId,
       action: entry.action,
-      entityType: entry.entityType,
-      entityId: entry.entityId,
-      enterpriseId: entry.enterpriseId ?? null,
-      jurisdictionCodes: codes,
-      requestId,
+      entity_type: entry.entityType,
+      entity_id: entry.entityId,
+      enterprise_id: entry.enterpriseId ?? null,
+      jurisdiction_codes: codes,
+      request_id: requestId,
       before: maskPersonalData(entry.before ?? null),
       after: maskPersonalData(entry.after ?? null)
     }
-    const hash = eventHash(prevHash, event)
-    const row = { ...event, prevHash, hash }
-    prevHash = hash
-    return row
   })
-  await tx.insert(auditEvents).values(rows)
+  await tx.insert(auditPending).values({ events })
 }
 
 /** A change and its audit events in one transaction, for callers outside a request (CLI, seeds). */

@@ -139,22 +139,27 @@ export async function findEnterprise (db: Database, id: string, who: Principal):
   return row
 }
 
-/** Applies a change only if the row is still at the version the client read. */
+/** For a change: the row locked until commit, so concurrent changes queue instead of racing. */
+async function lockEnterprise (tx: Database, id: string, who: Principal): Promise<EnterpriseRow> {
+  const [row] = await tx.select().from(enterprises).where(eq(enterprises.id, id)).for('update')
+  if (!row || !canSeeEnterprise(who, row)) throw notFound('enterprise', id)
+  return row
+}
+
+/** Applies a change to a locked row, if it is still at the version the client read. */
 async function updateAtVersion (tx: Database, current: EnterpriseRow, expected: number | '*', values: Partial<typeof enterprises.$inferInsert>): Promise<EnterpriseRow> {
-  const id = current.id
   if (expected !== '*' && current.version !== expected) throw stale(current.version)
   const [row] = await tx.update(enterprises)
     .set({ ...values, version: sql`${enterprises.version} + 1`, updatedAt: sql`now()` })
-    .where(and(eq(enterprises.id, id), eq(enterprises.version, current.version)))
+    .where(eq(enterprises.id, current.id))
     .returning()
-  if (!row) throw stale(current.version + 1)
-  return row
+  return row!
 }
 
 export async function updateEnterprise (tx: Database, id: string, expected: number | '*', patch: UpdateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
   const places = patch.jurisdictionCodes ? resolveJurisdictions(ctx.jurisdictions, patch.jurisdictionCodes, '/jurisdictionCodes') : undefined
   if (places) assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
-  const current = await findEnterprise(tx, id, ctx.principal)
+  const current = await lockEnterprise(tx, id, ctx.principal)
   const row = await updateAtVersion(tx, current, expected, {
     ...(patch.nameZh !== undefined ? { nameZh: patch.nameZh } : {}),
     ...(patch.nameEn !== undefined ? { nameEn: patch.nameEn } : {}),
@@ -177,7 +182,7 @@ export async function updateEnterprise (tx: Database, id: string, expected: numb
 export async function changeEnterpriseStatus (
   tx: Database, id: string, expected: number | '*', change: { status: EnterpriseStatus, reason: string }, ctx: WriteContext
 ): Promise<StatusChangeApi> {
-  const current = await findEnterprise(tx, id, ctx.principal)
+  const current = await lockEnterprise(tx, id, ctx.principal)
   if (!canChangeStatus(current.status, change.status)) {
     const next = allowedNextStatuses(current.status)
     throw new ProblemError('invalid_status_transition',

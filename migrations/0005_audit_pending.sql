@@ -1,0 +1,4 @@
+CREATE TABLE "audit_pending" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"events" jsonb NOT NULL
+);
