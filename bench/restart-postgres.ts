@@ -23,9 +23,9 @@ const base = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`
 
 const seen = new Map<string, number>()
 let slowest = 0
-let stop = false
+const probing = { on: true }
 const probe = (async () => {
-  while (!stop) {
+  while (probing.on) {
     const started = Date.now()
     const status = await fetch(`${base}/v1/public/jurisdictions/440100`).then(() => fetch(`${base}/readyz`)).then((r) => String(r.status), (e: Error) => `error ${e.message}`)
     slowest = Math.max(slowest, Date.now() - started)
@@ -43,7 +43,7 @@ while (Date.now() - upAt < 10_000) {
   if ((await fetch(`${base}/readyz`)).status === 200) { readyAfter = Date.now() - upAt; break }
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
-stop = true
+probing.on = false
 await probe
 child.kill('SIGTERM')
 const cleanup = new pg.Client({ connectionString: adminUrl })
