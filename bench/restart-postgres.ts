@@ -2,7 +2,8 @@
 // clients saw: every answer during the outage must be 200 or a 503 problem (never a 500, never a
 // hang), and /readyz must turn true again within 5 s of the database accepting connections.
 // It restarts the machine's PostgreSQL cluster (pg_ctlcluster), so run it on a machine of your own.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -36,7 +37,8 @@ const probe = (async () => {
 
 const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0]!
 console.log(`restarting PostgreSQL ${cluster}/main under the API …`)
-execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'])
+// Asynchronously, so the probe keeps asking while the server is down.
+await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'])
 const upAt = Date.now()
 let readyAfter: number | undefined
 while (Date.now() - upAt < 10_000) {
