@@ -80,7 +80,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   await app.register(auth, { keyedPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE })
   await app.register(httpHeaders, { corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) })
   await app.register(writes, { auditTrail })
-  if (config.DEMO_DATA) await app.register(demoData, { dataDir: config.DATA_DIR })
+  if (config.DEMO_DATA) await app.register(demoData, { config })
 
   await app.register(async (v1) => {
     await v1.register(jurisdictionRoutes)

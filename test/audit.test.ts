@@ -76,6 +76,9 @@ t.test('the audit trail', async (t) => {
     const first = (await admin.inject({ url: '/v1/audit?limit=3' })).json()
     const second = (await admin.inject({ url: `/v1/audit?limit=3&cursor=${first.nextCursor}` })).json()
     t.same([...first.items, ...second.items].map((e: { seq: number }) => e.seq), all.slice(0, 6))
+    const newest = (await admin.inject({ url: '/v1/audit?order=newest&limit=3' })).json()
+    const older = (await admin.inject({ url: `/v1/audit?order=newest&limit=3&cursor=${newest.nextCursor}` })).json()
+    t.same([...newest.items, ...older.items].map((e: { seq: number }) => e.seq), [...all].reverse().slice(0, 6), 'newest first, paging backwards')
   })
 
   t.test('the database refuses to change or remove an event', async (t) => {

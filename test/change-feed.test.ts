@@ -62,6 +62,7 @@ t.test('the change feed', async (t) => {
     await guangzhou.inject({ method: 'PATCH', url: `/v1/enterprises/${other.id}`, headers: { 'if-match': '"1"' }, payload: { nameEn: 'Other Ltd.' } })
     const platformFeed = await poll(platform, undefined, 1000)
     t.same([...new Set(platformFeed.items.map((c) => c.entityId))].sort(), [own.id, platform.keyId].sort(), 'its enterprise and its own key')
+    t.equal(platformFeed.items.find((c) => c.entityType === 'api_key')?.href, null, 'no link a platform could not follow')
     const xiamenFeed = await poll(xiamen, undefined, 1000)
     t.notOk(xiamenFeed.items.some((c) => c.entityId === own.id), 'Xiamen does not see Guangzhou')
     const empty = await poll(platform, platformFeed.nextCursor)

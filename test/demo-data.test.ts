@@ -1,8 +1,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { anotherInstance, configOf, tableCounts, testApp } from './helpers/app.js'
+import { demoKeysPath } from '../src/seed/plugin.js'
 import { client } from './helpers/actors.js'
-import { join } from 'node:path'
 import { checkUscc } from '../src/modules/enterprises/uscc.js'
 
 const seed = JSON.parse(readFileSync(new URL('../seeds/enterprises.json', import.meta.url), 'utf8')) as {
@@ -27,7 +27,9 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
   const dataDir = t.testdir()
   const first = await testApp(t, { DEMO_DATA: true, DATA_DIR: dataDir })
   const loaded = await tableCounts(first)
-  const demoKeys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')).keys as Array<{ role: string, key: string, jurisdictionCode?: string }>
+  const keysFile = demoKeysPath(configOf(first))!
+  t.equal(keysFile.startsWith(dataDir), true, 'the keys are written under DATA_DIR')
+  const demoKeys = JSON.parse(readFileSync(keysFile, 'utf8')).keys as Array<{ role: string, key: string, jurisdictionCode?: string }>
   t.same(demoKeys.map((k) => k.role), ['regulator', 'regulator', 'regulator', 'regulator', 'platform', 'admin'], 'a transport bureau per city, a platform, an admin')
   const admin = client(first, demoKeys.find((k) => k.role === 'admin')!.key)
   t.equal(loaded.enterprises, seed.enterprises.length)

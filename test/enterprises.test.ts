@@ -104,6 +104,7 @@ t.test('enterprises', async (t) => {
 
     const history = await gz.inject({ url })
     t.same(history.json().items.map((c: { toStatus: string }) => c.toStatus), ['active', 'suspended', 'active', 'exited'])
+    t.same(history.json().items.map((c: { enterpriseVersion: number }) => c.enterpriseVersion), [1, 2, 3, 4], 'each entry keeps the version it produced')
     const enterprise = await gz.inject({ url: `/v1/enterprises/${created.id}` })
     t.match(enterprise.json(), { status: 'exited', version: 4 })
   })

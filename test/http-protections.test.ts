@@ -11,6 +11,7 @@ t.test('rate limits: per key, and per address for anonymous callers and wrong ke
   for (let i = 0; i < 3; i++) t.equal((await anonymous.inject({ url: '/v1/public/jurisdictions' })).statusCode, 200)
   const limited = await anonymous.inject({ url: '/v1/public/jurisdictions' })
   t.equal(limited.statusCode, 429)
+  for (const probe of ['/healthz', '/readyz', '/metrics']) t.equal((await anonymous.inject({ url: probe })).statusCode, 200, `${probe} is never throttled`)
   t.equal(limited.json().code, 'rate_limited')
   t.match(limited.headers['retry-after'], /^\d+$/)
   t.equal(limited.headers['ratelimit-remaining'], '0')

@@ -70,6 +70,15 @@ t.test('tenants see and change only their own', async (t) => {
     t.same(await tableCounts(app), before)
   })
 
+  t.test('a duplicate USCC names the existing enterprise only to a caller who may read it', async (t) => {
+    const mine = await guangzhou.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: a.uscc }) })
+    t.match(mine.json(), { code: 'uscc_already_registered', existing: `/v1/enterprises/${a.id}` })
+    const theirs = await xiamen.inject({ method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ uscc: a.uscc, jurisdictionCodes: ['350203'] }) })
+    t.equal(theirs.statusCode, 409)
+    t.equal(theirs.json().code, 'uscc_already_registered')
+    t.notOk('existing' in theirs.json())
+  })
+
   t.test("conditional GET on another tenant's record is 404, not 304", async (t) => {
     const res = await platformA.inject({ url: `/v1/enterprises/${b.id}`, headers: { 'if-none-match': '"1"' } })
     t.equal(res.statusCode, 404)

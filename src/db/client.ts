@@ -107,13 +107,15 @@ export function connectPostgres (config: Config, log: FastifyBaseLogger): Databa
 
 export function openPglite (config: Config): DatabaseHandle {
   const inMemory = config.DATA_DIR === 'memory://'
-  if (!inMemory) mkdirSync(config.DATA_DIR, { recursive: true })
-  const client = new PGlite(inMemory ? undefined : config.DATA_DIR)
+  // The database in its own folder under DATA_DIR, so files the service writes beside it stay apart.
+  const folder = join(config.DATA_DIR, 'pglite')
+  if (!inMemory) mkdirSync(folder, { recursive: true })
+  const client = new PGlite(inMemory ? undefined : folder)
   const db = drizzlePglite({ client, schema }) as unknown as Database
   return {
     db,
     kind: 'pglite',
-    location: inMemory ? 'memory' : config.DATA_DIR,
+    location: inMemory ? 'memory' : folder,
     migrate: async () => { await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: migrationsDir }) },
     ready: readinessCheck(db, expectedMigrations()),
     close: () => client.close()

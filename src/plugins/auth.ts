@@ -101,20 +101,22 @@ export default fp<AuthOptions>(async function auth (app, opts) {
         errors: [{ in: 'query', pointer: '/' + (queryCredentials.exec(request.url)?.[1] ?? 'key'), code: 'credentials_in_query', message: 'credentials are not accepted in the query string' }]
       })
     }
+    const access = request.routeOptions.config.access
+    // Health checks, metrics and the docs are not throttled: probes must never be refused.
+    const limited = access !== undefined
     const address = `address:${request.ip}`
     if (request.headers.authorization === undefined) {
-      throttle(request, reply, address, opts.anonymousPerMinute)
+      if (limited) throttle(request, reply, address, opts.anonymousPerMinute)
     } else {
       try {
         request.principal = await authenticate(request)
       } catch (err) {
         // A wrong key counts against the address, so guessing keys is throttled like anonymity.
-        throttle(request, reply, address, opts.anonymousPerMinute)
+        if (limited) throttle(request, reply, address, opts.anonymousPerMinute)
         throw err
       }
-      throttle(request, reply, `key:${request.principal.keyId}`, opts.keyedPerMinute)
+      if (limited) throttle(request, reply, `key:${request.principal.keyId}`, opts.keyedPerMinute)
     }
-    const access = request.routeOptions.config.access
     if (!access || access.includes(request.principal.role)) return
     if (request.principal.role === 'public') throw new ProblemError('unauthenticated', 'This route needs an API key: send Authorization: Bearer <key>')
     throw new ProblemError('forbidden', `A ${request.principal.role} key may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`)

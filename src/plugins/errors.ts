@@ -30,7 +30,8 @@ export function validationDetails (errors: AjvError[], context: string | undefin
         return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`, code: 'required', message: 'is required' }
       }
       if (e.keyword === 'additionalProperties') {
-        return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`, code: 'unknown_field', message: 'is not a field of this resource' }
+        const message = where === 'query' ? 'is not a query parameter of this route' : 'is not accepted here (unknown, or not yours to set on this route)'
+        return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`, code: 'unknown_field', message }
       }
       return { in: where, pointer: e.instancePath || '', code: snake(e.keyword), message: e.message ?? 'is invalid' }
     })

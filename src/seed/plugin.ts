@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Config } from '../config.js'
 import { seedRuns } from '../db/system-tables.js'
 import { seedsDir } from '../paths.js'
 import { systemPrincipal } from '../auth/principal.js'
@@ -13,7 +14,15 @@ import type { CreateEnterprise } from '../modules/enterprises/schemas.js'
 import type { EnterpriseStatus } from '../modules/enterprises/status.js'
 
 const demoSeed = 'demo-2026-11'
-export const demoKeysFile = 'demo-keys.json'
+/**
+ * Where the demo keys are written: DATA_DIR/demo-keys.json for the embedded database, and a file
+ * named after the PostgreSQL database otherwise, so two installations never overwrite each other's.
+ */
+export function demoKeysPath (config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>): string | undefined {
+  if (config.DATA_DIR === 'memory://') return undefined
+  const database = config.DATABASE_URL ? new URL(config.DATABASE_URL).pathname.slice(1) || 'postgres' : undefined
+  return resolve(config.DATA_DIR, database ? `demo-keys.postgresql-${database}.json` : 'demo-keys.json')
+}
 
 interface DemoEnterprise extends CreateEnterprise {
   statusChanges?: Array<{ status: EnterpriseStatus, reason: string }>
@@ -29,9 +38,9 @@ const cityTransportBureaus = ['440100', '350200', '320600', '500000']
  * Loads seeds/ on first start only, through the same services the API uses, so demo data obeys
  * every rule and is in the audit trail; the marker row commits with the data, so a restart
  * neither duplicates nor loses it. Also issues demo keys (a transport bureau per city, a
- * platform, an admin) and writes them to DATA_DIR/demo-keys.json for Swagger UI's Authorize.
+ * platform, an admin) and writes them to demoKeysPath() for Swagger UI's Authorize.
  */
-export default fp<{ dataDir: string }>(async function demoData (app, opts) {
+export default fp<{ config: Config }>(async function demoData (app, { config }) {
   const { agencies } = readSeed<{ agencies: CreateAgency[] }>('agencies.json')
   const { enterprises } = readSeed<{ enterprises: DemoEnterprise[] }>('enterprises.json')
   const seeder = systemPrincipal('demo seed')
@@ -62,9 +71,9 @@ export default fp<{ dataDir: string }>(async function demoData (app, opts) {
   })
   if (!keys) return
   app.log.info({ agencies: agencies.length, enterprises: enterprises.length }, 'demo data loaded from seeds/')
-  if (opts.dataDir === 'memory://') return
-  mkdirSync(opts.dataDir, { recursive: true })
-  const file = resolve(opts.dataDir, demoKeysFile)
+  const file = demoKeysPath(config)
+  if (!file) return
+  mkdirSync(config.DATA_DIR, { recursive: true })
   writeFileSync(file, JSON.stringify({
     howTo: 'Open /docs, press Authorize, paste one key. Each key is shown only here; the database keeps only hashes.',
     keys

@@ -45,6 +45,9 @@ export async function testApp (t: Teardown, overrides: Partial<Config> = {}, ext
 
 const configs = new WeakMap<App, Config>()
 
+/** The configuration a test app was built with. */
+export const configOf = (app: App): Config => configs.get(app)!
+
 /**
  * Another instance of the service on the same database: a second replica on PostgreSQL, or the
  * same service restarted on a PGlite data folder (after the first has closed).

@@ -30,11 +30,12 @@ export const AuditQuery = Type.Object({
   entityType: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Only changes to this kind of record' })),
   entityId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only changes to this record' })),
   actorKeyId: Type.Optional(Uuid('Only changes made with this API key')),
+  order: Type.Optional(StringEnum(['oldest', 'newest'], { description: 'oldest first (default) or newest first' })),
   from: Type.Optional(Timestamp('Only changes at or after this instant')),
   to: Type.Optional(Timestamp('Only changes before this instant'))
 }, { additionalProperties: false })
 
-export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit order')
+export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit order (or its reverse with order=newest)')
 
 export const VerificationSchema = Type.Object({
   valid: Type.Boolean({ description: 'True when every link recomputes' }),

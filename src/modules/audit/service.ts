@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
 import { visibleAuditEvents, type Principal } from '../../auth/principal.js'
 import type { Cursors } from '../../lib/cursor.js'
@@ -23,17 +23,18 @@ export function auditEventToApi (row: AuditEventRow) {
   }
 }
 
-export interface AuditFilters { entityType?: string, entityId?: string, actorKeyId?: string, from?: string, to?: string }
+export interface AuditFilters { entityType?: string, entityId?: string, actorKeyId?: string, order?: 'oldest' | 'newest', from?: string, to?: string }
 
 export async function listAuditEvents (db: Database, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined, filters: AuditFilters) {
   const [after] = cursors.decode('audit', filters, cursor) ?? []
-  const conditions: Array<SQL | undefined> = [visibleAuditEvents(who), after ? gt(auditEvents.seq, Number(after)) : undefined]
+  const newest = filters.order === 'newest'
+  const conditions: Array<SQL | undefined> = [visibleAuditEvents(who), after ? (newest ? lt : gt)(auditEvents.seq, Number(after)) : undefined]
   if (filters.entityType) conditions.push(eq(auditEvents.entityType, filters.entityType))
   if (filters.entityId) conditions.push(eq(auditEvents.entityId, filters.entityId))
   if (filters.actorKeyId) conditions.push(eq(auditEvents.actorKeyId, filters.actorKeyId))
   if (filters.from) conditions.push(gte(auditEvents.occurredAt, filters.from))
   if (filters.to) conditions.push(lt(auditEvents.occurredAt, filters.to))
-  const rows = await db.select().from(auditEvents).where(and(...conditions)).orderBy(asc(auditEvents.seq)).limit(limit + 1)
+  const rows = await db.select().from(auditEvents).where(and(...conditions)).orderBy((newest ? desc : asc)(auditEvents.seq)).limit(limit + 1)
   return page(rows, limit, auditEventToApi, (last) => cursors.encode('audit', filters, [String(last.seq)]))
 }
 
@@ -86,7 +87,7 @@ export async function changesAfter (db: Database, who: Principal, cursors: Curso
       action: r.action,
       entityType: r.entityType,
       entityId: r.entityId,
-      href: hrefs[r.entityType]?.(r.entityId) ?? null
+      href: r.entityType === 'api_key' && who.role !== 'admin' ? null : hrefs[r.entityType]?.(r.entityId) ?? null
     })),
     nextCursor: cursors.encode('events', {}, [String(last)])
   }

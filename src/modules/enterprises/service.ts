@@ -66,7 +66,7 @@ export function enterpriseToApi (row: EnterpriseRow, extraWarnings: Warnings = [
   }
 }
 
-function statusChangeToApi (row: EnterpriseStatusChangeRow, enterpriseVersion: number): StatusChangeApi {
+function statusChangeToApi (row: EnterpriseStatusChangeRow): StatusChangeApi {
   return {
     id: row.id,
     enterpriseId: row.enterpriseId,
@@ -75,7 +75,7 @@ function statusChangeToApi (row: EnterpriseStatusChangeRow, enterpriseVersion: n
     reason: row.reason,
     changedAt: row.changedAt.toISOString(),
     requestId: row.requestId,
-    enterpriseVersion
+    enterpriseVersion: row.enterpriseVersion
   }
 }
 
@@ -83,6 +83,7 @@ export function enterprisePath (id: string): string {
   return `/v1/enterprises/${id}`
 }
 
+/** The USCC is taken; the existing enterprise is named only to a caller who may read it. */
 function alreadyRegistered (uscc: string, existingId?: string): ProblemError {
   return new ProblemError('uscc_already_registered', `An enterprise with USCC ${uscc} is already registered`, {
     ...(existingId ? { existing: enterprisePath(existingId) } : {}),
@@ -101,8 +102,8 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
   const uscc = validUscc(input.uscc)
   const places = resolveJurisdictions(ctx.jurisdictions, input.jurisdictionCodes, '/jurisdictionCodes')
   assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
-  const [existing] = await tx.select({ id: enterprises.id }).from(enterprises).where(eq(enterprises.uscc, uscc))
-  if (existing) throw alreadyRegistered(uscc, existing.id)
+  const [existing] = await tx.select({ id: enterprises.id, jurisdictionCodes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.uscc, uscc))
+  if (existing) throw alreadyRegistered(uscc, canSeeEnterprise(ctx.principal, existing) ? existing.id : undefined)
   const id = uuidv7()
   let row: EnterpriseRow | undefined
   try {
@@ -118,7 +119,7 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
     if (uniqueViolation(err)) throw alreadyRegistered(uscc)
     throw err
   }
-  await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', requestId: ctx.requestId })
+  await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', enterpriseVersion: 1, requestId: ctx.requestId })
   const registered = enterpriseToApi(row!, places.warnings)
   ctx.audit({ action: 'enterprise.registered', entityType: 'enterprise', entityId: id, enterpriseId: id, jurisdictionCodes: places.codes, before: null, after: auditState(registered) })
   return registered
@@ -191,7 +192,7 @@ export async function changeEnterpriseStatus (
   }
   const row = await updateAtVersion(tx, current, expected, { status: change.status })
   const [history] = await tx.insert(enterpriseStatusChanges).values({
-    id: uuidv7(), enterpriseId: id, fromStatus: current.status, toStatus: change.status, reason: change.reason, requestId: ctx.requestId
+    id: uuidv7(), enterpriseId: id, fromStatus: current.status, toStatus: change.status, reason: change.reason, enterpriseVersion: row.version, requestId: ctx.requestId
   }).returning()
   ctx.audit({
     action: 'enterprise.status_changed',
@@ -202,17 +203,17 @@ export async function changeEnterpriseStatus (
     before: { status: current.status, version: current.version },
     after: { status: row.status, version: row.version, reason: change.reason }
   })
-  return statusChangeToApi(history!, row.version)
+  return statusChangeToApi(history!)
 }
 
 export async function listStatusChanges (db: Database, id: string, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined) {
-  const enterprise = await findEnterprise(db, id, who)
+  await findEnterprise(db, id, who)
   const [after] = cursors.decode('enterprise-status-changes', { id }, cursor) ?? []
   const rows = await db.select().from(enterpriseStatusChanges)
     .where(and(eq(enterpriseStatusChanges.enterpriseId, id), after ? gt(enterpriseStatusChanges.id, after) : undefined))
     .orderBy(asc(enterpriseStatusChanges.id))
     .limit(limit + 1)
-  return page(rows, limit, (r) => statusChangeToApi(r, enterprise.version), (last) => cursors.encode('enterprise-status-changes', { id }, [last.id]))
+  return page(rows, limit, statusChangeToApi, (last) => cursors.encode('enterprise-status-changes', { id }, [last.id]))
 }
 
 function escapeLike (text: string): string {

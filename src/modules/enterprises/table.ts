@@ -33,6 +33,7 @@ export const enterpriseStatusChanges = pgTable('enterprise_status_changes', {
   fromStatus: text('from_status', { enum: enterpriseStatuses }),
   toStatus: text('to_status', { enum: enterpriseStatuses }).notNull(),
   reason: text('reason').notNull(),
+  enterpriseVersion: integer('enterprise_version').notNull().default(1),
   changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   requestId: text('request_id')
 }, (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "enterprise_status_changes" ADD COLUMN "enterprise_version" integer DEFAULT 1 NOT NULL;
