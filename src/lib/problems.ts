@@ -17,7 +17,6 @@ export const catalogue = {
   outside_jurisdiction: { status: 403, title: 'That is outside your jurisdiction' },
   not_found: { status: 404, title: 'No such resource' },
   route_not_found: { status: 404, title: 'No such route' },
-  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   uscc_already_registered: { status: 409, title: 'An enterprise with this USCC is already registered' },
   agency_name_taken: { status: 409, title: 'An agency with this name already exists in the jurisdiction' },
   invalid_status_transition: { status: 409, title: 'The status cannot change that way' },

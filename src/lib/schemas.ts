@@ -1,5 +1,4 @@
 import { Type, type TSchema } from 'typebox'
-import { catalogue } from './problems.js'
 
 // Shapes shared by every resource: pages, headers, timestamps, error responses.
 
@@ -85,5 +84,3 @@ export function problemResponses (...statuses: Array<400 | 404 | 409 | 412 | 413
 export const bodyProblems = [413, 415] as const
 
 export const NotModified = { 304: { description: statusDescriptions[304], type: 'null' } }
-
-export const problemCodes = Object.keys(catalogue)
