@@ -71,8 +71,9 @@ const hrefs: Record<string, (id: string) => string> = {
 }
 
 /**
- * The change feed: what the caller may see, after its cursor, in commit order. The cursor moves
- * past every event read, visible or not, so a poller misses nothing and sees nothing twice.
+ * The change feed: what the caller may see, after its cursor, in commit order. Events get their
+ * seq as they commit, in order, so nothing can appear behind a cursor: a poller misses nothing
+ * and sees nothing twice.
  */
 export async function changesAfter (db: Database, who: Principal, cursors: Cursors, after: string | undefined, limit: number) {
   const [from] = cursors.decode('events', {}, after, 'after') ?? ['0']
