@@ -24,7 +24,7 @@ const expected: Record<string, Role[]> = {
   'GET /v1/api-keys/:id': ['admin'],
   'POST /v1/api-keys/:id/revocation': ['admin'],
   'GET /v1/audit': ['admin', 'regulator'],
-  'GET /v1/audit/verify': ['admin', 'regulator'],
+  'GET /v1/audit/verify': ['admin'],
   'GET /v1/events': ['admin', 'regulator', 'platform']
 }
 

@@ -31,6 +31,20 @@ t.test('API keys', async (t) => {
     t.equal(works.statusCode, 200)
   })
 
+  t.test('a replayed key issuance never shows the secret, which is stored nowhere', async (t) => {
+    const post = () => admin.inject({ method: 'POST', url: '/v1/api-keys', headers: { 'idempotency-key': 'issue-once' }, payload: { role: 'admin', label: 'retried' } })
+    const first = await post()
+    t.equal(first.statusCode, 201)
+    const secret = first.json().key.split('_')[2]
+    const replay = await post()
+    t.equal(replay.statusCode, 201)
+    t.equal(replay.headers['idempotent-replayed'], 'true')
+    t.equal(replay.json().key, null)
+    t.equal(replay.json().id, first.json().id)
+    const stored = rowsOf<{ body: unknown }>(await app.db.execute(sql`select body from idempotency_records where key = 'issue-once'`))
+    t.notMatch(JSON.stringify(stored), secret)
+  })
+
   t.test('last use is recorded', async (t) => {
     await guangzhou.inject({ url: '/v1/enterprises' })
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -97,7 +111,8 @@ t.test('API keys', async (t) => {
       [{ role: 'regulator', label: 'x', agencyId: '01900000-0000-7000-8000-000000000000' }, 422, 'unknown_key_holder', '/agencyId'],
       [{ role: 'platform', label: 'x', enterpriseId: '01900000-0000-7000-8000-000000000000' }, 422, 'unknown_key_holder', '/enterpriseId'],
       [{ role: 'admin', label: 'x', expiresAt: '2020-01-01T00:00:00Z' }, 400, 'validation_failed', '/expiresAt'],
-      [{ role: 'superuser', label: 'x' }, 400, 'validation_failed', '/role']
+      [{ role: 'superuser', label: 'x' }, 400, 'validation_failed', '/role'],
+      [{ role: 'admin', label: 'x', expiresAt: '2030-12-31T23:59:60Z' }, 400, 'validation_failed', '/expiresAt']
     ]
     for (const [payload, status, code, pointer] of bad) {
       const res = await admin.inject({ method: 'POST', url: '/v1/api-keys', payload })

@@ -71,8 +71,10 @@ t.test('the audit trail', async (t) => {
     t.equal((await platform.inject({ url: '/v1/audit' })).statusCode, 403)
   })
 
-  t.test('pages of the trail follow each other', async (t) => {
-    const all = (await admin.inject({ url: '/v1/audit?limit=200' })).json().items.map((e: { seq: number }) => e.seq)
+  t.test('pages of the trail follow each other, and instants follow seq', async (t) => {
+    const events = (await admin.inject({ url: '/v1/audit?limit=200' })).json().items as Array<{ seq: number, occurredAt: string }>
+    t.ok(events.every((e, i) => i === 0 || e.occurredAt >= events[i - 1]!.occurredAt), 'an event never has an earlier instant than the one before it')
+    const all = events.map((e) => e.seq)
     const first = (await admin.inject({ url: '/v1/audit?limit=3' })).json()
     const second = (await admin.inject({ url: `/v1/audit?limit=3&cursor=${first.nextCursor}` })).json()
     t.same([...first.items, ...second.items].map((e: { seq: number }) => e.seq), all.slice(0, 6))
@@ -88,7 +90,8 @@ t.test('the audit trail', async (t) => {
   })
 
   t.test('verification passes, then reports the first link broken by a change made in SQL', async (t) => {
-    const intact = await guangzhou.inject({ url: '/v1/audit/verify' })
+    t.equal((await guangzhou.inject({ url: '/v1/audit/verify' })).statusCode, 403, 'the whole chain is for admins')
+    const intact = await admin.inject({ url: '/v1/audit/verify' })
     t.equal(intact.statusCode, 200)
     const verdict = intact.json()
     t.match(verdict, { valid: true, firstBroken: null })

@@ -67,7 +67,11 @@ const cases: Case[] = [
   { name: 'unknown enterprise on update', method: 'PATCH', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', headers: { 'if-match': '"1"' }, payload: { nameZh: 'x' }, status: 404, code: 'not_found' },
   { name: 'unknown enterprise history', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000/status-changes', status: 404, code: 'not_found' },
   { name: 'unknown agency id', url: '/v1/agencies/01900000-0000-7000-8000-000000000000', status: 404, code: 'not_found' },
-  { name: 'malformed id', url: '/v1/enterprises/42', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/id', code: 'format' } },
+  { name: 'id with a urn:uuid: prefix', url: '/v1/enterprises/urn:uuid:01900000-0000-7000-8000-000000000000', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/id', code: 'pattern' } },
+  { name: 'NUL character in a filter', url: '/v1/enterprises?name=%00', status: 400, code: 'bad_request' },
+  { name: 'NUL character in a name', method: 'POST', url: '/v1/enterprises', payload: enterpriseInput({ nameZh: 'a\u0000b' }), status: 400, code: 'bad_request' },
+  { name: 'audit from a date PostgreSQL cannot hold', url: '/v1/audit?from=0000-01-01T00:00:00Z', status: 400, code: 'bad_request' },
+  { name: 'malformed id', url: '/v1/enterprises/42', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/id', code: 'pattern' } },
   { name: 'unknown jurisdiction', url: '/v1/public/jurisdictions/999999', status: 404, code: 'not_found' },
   { name: 'malformed jurisdiction code', url: '/v1/public/jurisdictions/44', status: 400, code: 'validation_failed', pointer: { in: 'path', pointer: '/code', code: 'pattern' } }
 ]

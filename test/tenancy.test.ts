@@ -1,6 +1,6 @@
 import t from 'tap'
 import { tableCounts, testApp } from './helpers/app.js'
-import { actors, platformFor } from './helpers/actors.js'
+import { actors, platformFor, regulatorFor } from './helpers/actors.js'
 import { enterpriseInput, registerEnterprise } from './helpers/fixtures.js'
 
 t.test('tenants see and change only their own', async (t) => {
@@ -77,6 +77,26 @@ t.test('tenants see and change only their own', async (t) => {
     t.equal(theirs.statusCode, 409)
     t.equal(theirs.json().code, 'uscc_already_registered')
     t.notOk('existing' in theirs.json())
+  })
+
+  t.test('a record shared by several jurisdictions: each regulator changes only its own part', async (t) => {
+    const tianhe = await regulatorFor(app, '440106', '天河区交通运输局')
+    const shared = await registerEnterprise(guangzhou, { jurisdictionCodes: ['440106', '440112'] })
+    const url = `/v1/enterprises/${shared.id}`
+    const before = await tableCounts(app)
+    const drop = await tianhe.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { jurisdictionCodes: ['440106'] } })
+    t.equal(drop.statusCode, 403, 'may not drop Huangpu')
+    t.match(drop.json(), { code: 'outside_jurisdiction', errors: [{ pointer: '/jurisdictionCodes' }] })
+    const add = await tianhe.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { jurisdictionCodes: ['440106', '440112', '440113'] } })
+    t.equal(add.statusCode, 403, 'may not add Panyu')
+    const exit = await tianhe.inject({ method: 'POST', url: `${url}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'exited', reason: 'x' } })
+    t.equal(exit.statusCode, 403, 'the status is the whole record’s: a district regulator of part of it may not change it')
+    t.equal(exit.json().code, 'outside_jurisdiction')
+    t.same(await tableCounts(app), before)
+    const rename = await tianhe.inject({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { nameEn: 'Shared Ltd.', jurisdictionCodes: ['440112', '440106'] } })
+    t.equal(rename.statusCode, 200, 'its own part and shared facts it may change')
+    const city = await guangzhou.inject({ method: 'POST', url: `${url}/status-changes`, headers: { 'if-match': '"2"' }, payload: { status: 'suspended', reason: '全市暂停' } })
+    t.equal(city.statusCode, 201, 'the city bureau regulates all of it')
   })
 
   t.test("conditional GET on another tenant's record is 404, not 304", async (t) => {

@@ -63,8 +63,24 @@ export function visibleAuditEvents (who: Principal): SQL | undefined {
   }
 }
 
-/** True when every code lies inside the regulator's jurisdiction (anyone else: not a regulator's limit). */
+/** A code outside the regulator's jurisdiction, if any (other roles are not limited by jurisdiction). */
 export function withinJurisdiction (who: Principal, codes: string[]): string | undefined {
   if (who.role !== 'regulator') return undefined
   return codes.find((code) => !who.jurisdictionCodes.includes(code))
+}
+
+/**
+ * A change to a record shared by several jurisdictions: a regulator may rearrange the divisions it
+ * regulates but must leave the others as they are. Returns a code whose presence it changed, if any.
+ */
+export function changesOutsideJurisdiction (who: Principal, before: string[], after: string[]): string | undefined {
+  if (who.role !== 'regulator') return undefined
+  const outside = (codes: string[]) => codes.filter((code) => !who.jurisdictionCodes.includes(code))
+  const [was, now] = [outside(before), outside(after)]
+  return was.find((code) => !now.includes(code)) ?? now.find((code) => !was.includes(code))
+}
+
+/** True when the caller regulates every division the record lies in (a status is the whole record's). */
+export function governsAll (who: Principal, codes: string[]): boolean {
+  return who.role !== 'regulator' || codes.every((code) => who.jurisdictionCodes.includes(code))
 }

@@ -39,3 +39,11 @@ export function uniqueViolation (err: unknown): string | undefined {
   const hit = causes(err).find((e) => e.code === '23505')
   return hit ? (hit.constraint ?? 'unknown') : undefined
 }
+
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22: a NUL character in text, a date out of range, a
+ * malformed uuid). Input that passed validation and still cannot be stored is the client's to fix.
+ */
+export function isRefusedValue (err: unknown): boolean {
+  return causes(err).some((e) => typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code))
+}

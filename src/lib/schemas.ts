@@ -12,7 +12,8 @@ export function described<T extends object> (description: string, schema: T): T 
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
 export const CalendarDate = (description: string) => Type.String({ format: 'date', description })
-export const Uuid = (description: string) => Type.String({ format: 'uuid', description })
+// The pattern as well: ajv's uuid format also accepts a urn:uuid: prefix, which PostgreSQL refuses.
+export const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description })
 export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description, examples: ['440106'] })
 
 export const PageQuery = {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue, problemTypeBase, ProblemError, type ProblemCode, type ProblemDetail } from '../lib/problems.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { isDatabaseUnavailable, isRefusedValue } from '../db/errors.js'
 
 interface AjvError {
   keyword: string
@@ -64,6 +64,9 @@ function toProblem (error: FastifyError & { validationContext?: string }, retryA
   const known = frameworkCodes[error.code]
   if (known) return new ProblemError(known, error.message)
   if (error instanceof SyntaxError && error.statusCode === 400) return new ProblemError('malformed_json', error.message)
+  if (isRefusedValue(error)) {
+    return new ProblemError('bad_request', 'A value in the request cannot be stored or compared (for example a NUL character, or a date out of range)')
+  }
   if (isDatabaseUnavailable(error)) {
     return new ProblemError('database_unavailable', 'The database did not answer in time; retry later', { retryAfterSeconds: retryAfter })
   }

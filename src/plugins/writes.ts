@@ -12,6 +12,8 @@ export interface WriteOutcome {
   statusCode: number
   body: unknown
   headers?: Record<string, string>
+  /** What a replay answers, when the body holds a secret that must not be stored (default: body). */
+  replayBody?: unknown
 }
 
 export type Work = (tx: Database, audit: Audit) => Promise<WriteOutcome>
@@ -85,7 +87,7 @@ export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
           requestHash,
           statusCode: fresh.statusCode,
           headers: fresh.headers ?? {},
-          body: fresh.body,
+          body: fresh.replayBody ?? fresh.body,
           expiresAt: new Date(Date.now() + retention)
         })
         return fresh

@@ -20,7 +20,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await issueApiKey(tx, request.body, request.principal, audit)
-    return { statusCode: 201, headers: { location: `/v1/api-keys/${body.id}` }, body }
+    // A replay under the same Idempotency-Key answers without the secret: it is never stored.
+    return { statusCode: 201, headers: { location: `/v1/api-keys/${body.id}` }, body, replayBody: { ...body, key: null } }
   }))
 
   app.get('/api-keys', {

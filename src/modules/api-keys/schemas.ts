@@ -21,7 +21,7 @@ export type ApiKeyApi = Static<typeof ApiKeySchema>
 
 export const IssuedApiKeySchema = Type.Object({
   ...ApiKeySchema.properties,
-  key: Type.String({ description: 'The key itself. Shown only in this answer: store it now; only its hash is kept' })
+  key: Nullable(Type.String(), { description: 'The key itself. Shown only in this answer: store it now; only its hash is kept. null when the answer is an Idempotency-Key replay (the secret is never stored): revoke that key and issue another if it was lost' })
 }, { $id: 'IssuedApiKey', additionalProperties: false })
 
 export const IssueApiKeyBody = Type.Object({

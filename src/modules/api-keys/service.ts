@@ -47,8 +47,10 @@ export async function issueApiKey (tx: Database, input: IssueApiKey, by: Princip
     if (!enterprise) throw invalidField('unknown_key_holder', holderPointer, 'unknown_enterprise', `no enterprise ${input.enterpriseId}`)
     jurisdictionCodes = enterprise.codes
   }
-  if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
-    throw invalidField('validation_failed', '/expiresAt', 'in_the_past', 'the expiry must be in the future')
+  if (input.expiresAt !== undefined) {
+    const expires = new Date(input.expiresAt).getTime()
+    if (Number.isNaN(expires)) throw invalidField('validation_failed', '/expiresAt', 'format', 'not an instant this service can store')
+    if (expires <= Date.now()) throw invalidField('validation_failed', '/expiresAt', 'in_the_past', 'the expiry must be in the future')
   }
   const { key, prefix, secretHash } = generateKey()
   const [row] = await tx.insert(apiKeys).values({

@@ -9,7 +9,7 @@ import { uuidv7 } from '../../lib/uuid.js'
 import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import type { Audit } from '../audit/trail.js'
-import { canSeeEnterprise, visibleEnterprises, withinJurisdiction, type Principal } from '../../auth/principal.js'
+import { canSeeEnterprise, changesOutsideJurisdiction, governsAll, visibleEnterprises, withinJurisdiction, type Principal } from '../../auth/principal.js'
 import type { CreateEnterprise, EnterpriseApi, EnterpriseFilters, StatusChangeApi, UpdateEnterprise } from './schemas.js'
 import { allowedNextStatuses, canChangeStatus, type EnterpriseStatus } from './status.js'
 import { enterprises, enterpriseStatusChanges, type EnterpriseRow, type EnterpriseStatusChangeRow } from './table.js'
@@ -159,8 +159,14 @@ async function updateAtVersion (tx: Database, current: EnterpriseRow, expected: 
 
 export async function updateEnterprise (tx: Database, id: string, expected: number | '*', patch: UpdateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
   const places = patch.jurisdictionCodes ? resolveJurisdictions(ctx.jurisdictions, patch.jurisdictionCodes, '/jurisdictionCodes') : undefined
-  if (places) assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
   const current = await lockEnterprise(tx, id, ctx.principal)
+  if (places) {
+    const changed = changesOutsideJurisdiction(ctx.principal, current.jurisdictionCodes, places.codes)
+    if (changed) {
+      const message = `${changed} is outside your jurisdiction: keep the divisions other regulators supervise as they are`
+      throw new ProblemError('outside_jurisdiction', message, { errors: [{ in: 'body', pointer: '/jurisdictionCodes', code: 'outside_jurisdiction', message }] })
+    }
+  }
   const row = await updateAtVersion(tx, current, expected, {
     ...(patch.nameZh !== undefined ? { nameZh: patch.nameZh } : {}),
     ...(patch.nameEn !== undefined ? { nameEn: patch.nameEn } : {}),
@@ -184,6 +190,9 @@ export async function changeEnterpriseStatus (
   tx: Database, id: string, expected: number | '*', change: { status: EnterpriseStatus, reason: string }, ctx: WriteContext
 ): Promise<StatusChangeApi> {
   const current = await lockEnterprise(tx, id, ctx.principal)
+  if (!governsAll(ctx.principal, current.jurisdictionCodes)) {
+    throw new ProblemError('outside_jurisdiction', `The enterprise also operates outside your jurisdiction (${current.jurisdictionCodes.join(', ')}); its status is changed by a regulator of all of them`)
+  }
   if (!canChangeStatus(current.status, change.status)) {
     const next = allowedNextStatuses(current.status)
     throw new ProblemError('invalid_status_transition',
