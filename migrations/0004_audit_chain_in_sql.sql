@@ -25,7 +25,8 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 --> statement-breakpoint
 -- Appends events (a jsonb array in the audit_events column names) to the chain. The transaction
--- lock serialises appends until commit, so seq order is commit order.
+-- lock serialises appends until commit, so seq order is commit order. An event's instant is when
+-- it is chained (clock_timestamp), not when its transaction began, so instants follow seq too.
 CREATE FUNCTION append_audit_events(events jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -41,7 +42,7 @@ BEGIN
   FOR event IN SELECT value FROM jsonb_array_elements(events) LOOP
     last_seq := last_seq + 1;
     e := jsonb_populate_record(null::audit_events, event || jsonb_build_object('seq', last_seq, 'prev_hash', last_hash, 'hash', ''));
-    e.occurred_at := now();
+    e.occurred_at := clock_timestamp();
     e.hash := audit_event_hash(last_hash, e);
     INSERT INTO audit_events VALUES (e.*);
     last_hash := e.hash;
