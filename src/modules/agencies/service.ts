@@ -8,7 +8,7 @@ import { notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
-import type { Audit } from '../audit/trail.js'
+import { recordState, type Audit } from '../audit/trail.js'
 import { visibleAgencies, type Principal } from '../../auth/principal.js'
 import type { AgencyApi, AgencyFilters, CreateAgency, UpdateAgency } from './schemas.js'
 import { agencies, type AgencyRow } from './table.js'
@@ -46,11 +46,6 @@ async function guardNameUnique<T> (nameZh: string, jurisdictionCode: string, wri
   }
 }
 
-function auditState (api: AgencyApi) {
-  const { warnings: _warnings, ...state } = api
-  return state
-}
-
 export async function createAgency (tx: Database, input: CreateAgency, registry: JurisdictionRegistry, audit: Audit): Promise<AgencyApi> {
   const place = resolveJurisdictions(registry, [input.jurisdictionCode], '/jurisdictionCode')
   const jurisdictionCode = place.codes[0]!
@@ -58,7 +53,7 @@ export async function createAgency (tx: Database, input: CreateAgency, registry:
     id: uuidv7(), nameZh: input.nameZh, nameEn: input.nameEn ?? null, kind: input.kind, jurisdictionCode
   }).returning())
   const created = agencyToApi(row!, place.warnings)
-  audit({ action: 'agency.created', entityType: 'agency', entityId: created.id, jurisdictionCodes: [jurisdictionCode], before: null, after: auditState(created) })
+  audit({ action: 'agency.created', entityType: 'agency', entityId: created.id, jurisdictionCodes: [jurisdictionCode], before: null, after: recordState(created) })
   return created
 }
 
@@ -83,7 +78,7 @@ export async function updateAgency (tx: Database, id: string, expected: number |
     updatedAt: sql`now()`
   }).where(eq(agencies.id, id)).returning())
   const updated = agencyToApi(row!, place?.warnings)
-  audit({ action: 'agency.updated', entityType: 'agency', entityId: id, jurisdictionCodes: [...new Set([current.jurisdictionCode, row!.jurisdictionCode])], before: auditState(agencyToApi(current)), after: auditState(updated) })
+  audit({ action: 'agency.updated', entityType: 'agency', entityId: id, jurisdictionCodes: [...new Set([current.jurisdictionCode, row!.jurisdictionCode])], before: recordState(agencyToApi(current)), after: recordState(updated) })
   return updated
 }
 

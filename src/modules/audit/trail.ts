@@ -16,6 +16,11 @@ export interface AuditEntry {
 
 export type Audit = (entry: AuditEntry) => void
 
+/** A record as the trail keeps it: its fields, without the warnings derived for the reader. */
+export function recordState<T extends { warnings: unknown }> ({ warnings: _warnings, ...state }: T): Omit<T, 'warnings'> {
+  return state
+}
+
 const national = '000000'
 
 // Personal data never enters the trail in clear: these fields are masked wherever they appear.

@@ -8,7 +8,7 @@ import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
-import type { Audit } from '../audit/trail.js'
+import { recordState, type Audit } from '../audit/trail.js'
 import { canSeeEnterprise, changesOutsideJurisdiction, governsAll, visibleEnterprises, withinJurisdiction, type Principal } from '../../auth/principal.js'
 import type { CreateEnterprise, EnterpriseApi, EnterpriseFilters, StatusChangeApi, UpdateEnterprise } from './schemas.js'
 import { allowedNextStatuses, canChangeStatus, type EnterpriseStatus } from './status.js'
@@ -20,12 +20,6 @@ export interface WriteContext {
   requestId: string
   principal: Principal
   audit: Audit
-}
-
-/** The enterprise as the audit trail records it: its fields, not derived warnings. */
-function auditState (api: EnterpriseApi) {
-  const { warnings: _warnings, ...state } = api
-  return state
 }
 
 function outsideJurisdiction (code: string, pointer: string): ProblemError {
@@ -121,7 +115,7 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
   }
   await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', enterpriseVersion: 1, requestId: ctx.requestId })
   const registered = enterpriseToApi(row!, places.warnings)
-  ctx.audit({ action: 'enterprise.registered', entityType: 'enterprise', entityId: id, enterpriseId: id, jurisdictionCodes: places.codes, before: null, after: auditState(registered) })
+  ctx.audit({ action: 'enterprise.registered', entityType: 'enterprise', entityId: id, enterpriseId: id, jurisdictionCodes: places.codes, before: null, after: recordState(registered) })
   return registered
 }
 
@@ -180,8 +174,8 @@ export async function updateEnterprise (tx: Database, id: string, expected: numb
     entityId: id,
     enterpriseId: id,
     jurisdictionCodes: [...new Set([...current.jurisdictionCodes, ...row.jurisdictionCodes])],
-    before: auditState(enterpriseToApi(current)),
-    after: auditState(updated)
+    before: recordState(enterpriseToApi(current)),
+    after: recordState(updated)
   })
   return updated
 }
