@@ -20,6 +20,8 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js'
 import { ApiKeySchema, IssuedApiKeySchema } from './modules/api-keys/schemas.js'
 import { auditRoutes } from './modules/audit/routes.js'
 import { AuditEventSchema } from './modules/audit/schemas.js'
+import { licenceRoutes } from './modules/licences/routes.js'
+import { ImportLineError, LicenceImportSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
@@ -50,7 +52,8 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Node's whole-request limit would cut a long import short; the same limit is applied below, per route.
+    requestTimeout: 0,
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true
@@ -60,6 +63,20 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   // JSON only: text/plain would reach the schema as a string and read as a schema failure.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  // A request must arrive whole within REQUEST_TIMEOUT_MS, except on a route that streams its body
+  // (a bulk import), which is bounded by the idle connectionTimeout instead.
+  const deadlines = new WeakMap<object, NodeJS.Timeout>()
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.routeOptions.config.streamingBody) {
+      const raw = request.raw
+      deadlines.set(request, setTimeout(() => { if (!raw.complete) raw.destroy() }, config.REQUEST_TIMEOUT_MS).unref())
+    }
+    done()
+  })
+  app.addHook('onResponse', (request, _reply, done) => {
+    clearTimeout(deadlines.get(request))
+    done()
+  })
   // While shutting down, answers close their connection so keep-alive sockets do not hold close() open.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
@@ -72,7 +89,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
   await app.register(openapi)
-  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema]) app.addSchema(schema)
+  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
   await app.register(database, { config })
   await app.register(metrics)
   await app.register(health, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS, readinessTimeoutMs: 2000 })
@@ -88,6 +105,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     await v1.register(enterpriseRoutes)
     await v1.register(apiKeyRoutes)
     await v1.register(auditRoutes)
+    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES })
   }, { prefix: '/v1' })
 
   return app

@@ -2,6 +2,7 @@ import { arrayOverlaps, eq, inArray, type SQL } from 'drizzle-orm'
 import { agencies } from '../modules/agencies/table.js'
 import { auditEvents } from '../modules/audit/table.js'
 import { enterprises } from '../modules/enterprises/table.js'
+import { licences } from '../modules/licences/table.js'
 
 export const roles = ['admin', 'regulator', 'platform', 'public'] as const
 export type Role = typeof roles[number]
@@ -50,6 +51,26 @@ export function visibleAgencies (who: Principal): SQL | undefined {
     case 'admin': return undefined
     case 'regulator': return inArray(agencies.jurisdictionCode, who.jurisdictionCodes)
     default: return eq(agencies.id, '00000000-0000-0000-0000-000000000000')
+  }
+}
+
+/** Condition on licences: admin all, a regulator those issued in its jurisdiction, a platform those of its enterprise. */
+export function visibleLicences (who: Principal): SQL | undefined {
+  switch (who.role) {
+    case 'admin': return undefined
+    case 'regulator': return inArray(licences.jurisdictionCode, who.jurisdictionCodes)
+    case 'platform': return eq(licences.enterpriseId, who.enterpriseId!)
+    default: return eq(licences.id, '00000000-0000-0000-0000-000000000000')
+  }
+}
+
+/** The same rule for a row already read. */
+export function canSeeLicence (who: Principal, row: { jurisdictionCode: string, enterpriseId: string | null }): boolean {
+  switch (who.role) {
+    case 'admin': return true
+    case 'regulator': return who.jurisdictionCodes.includes(row.jurisdictionCode)
+    case 'platform': return row.enterpriseId !== null && row.enterpriseId === who.enterpriseId
+    default: return false
   }
 }
 

@@ -15,7 +15,7 @@ declare module 'fastify' {
 }
 
 /** A secret the service makes itself on first start and shares between replicas through the database. */
-async function serviceSecret (db: Database, name: string): Promise<string> {
+export async function serviceSecret (db: Database, name: string): Promise<string> {
   await db.insert(serviceSecrets).values({ name, value: randomBytes(32).toString('base64url') }).onConflictDoNothing()
   const [row] = await db.select().from(serviceSecrets).where(eq(serviceSecrets.name, name))
   return row!.value

@@ -6,7 +6,7 @@ import { page } from '../../lib/page.js'
 import { stale } from '../../lib/preconditions.js'
 import { notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
-import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
+import { resolveJurisdictions, subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { recordState, type Audit } from '../audit/trail.js'
 import { visibleAgencies, type Principal } from '../../auth/principal.js'
@@ -86,11 +86,7 @@ export async function listAgencies (db: Database, who: Principal, registry: Juri
   const [after] = cursors.decode('agencies', filters, cursor) ?? []
   const conditions: Array<SQL | undefined> = [visibleAgencies(who), after ? gt(agencies.id, after) : undefined]
   if (filters.kind) conditions.push(eq(agencies.kind, filters.kind))
-  if (filters.jurisdiction) {
-    const codes = registry.subtree(filters.jurisdiction)
-    if (codes.length === 0) throw unknownJurisdiction(filters.jurisdiction, 'query', '/jurisdiction')
-    conditions.push(inArray(agencies.jurisdictionCode, codes))
-  }
+  if (filters.jurisdiction) conditions.push(inArray(agencies.jurisdictionCode, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
   const rows = await db.select().from(agencies).where(and(...conditions)).orderBy(asc(agencies.id)).limit(limit + 1)
   return page(rows, limit, (r) => agencyToApi(r), (last) => cursors.encode('agencies', filters, [last.id]))
 }

@@ -6,7 +6,7 @@ import { page } from '../../lib/page.js'
 import { stale } from '../../lib/preconditions.js'
 import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
-import { resolveJurisdictions, unknownJurisdiction } from '../jurisdictions/plugin.js'
+import { resolveJurisdictions, subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { recordState, type Audit } from '../audit/trail.js'
 import { canSeeEnterprise, changesOutsideJurisdiction, governsAll, visibleEnterprises, withinJurisdiction, type Principal } from '../../auth/principal.js'
@@ -229,11 +229,7 @@ export async function listEnterprises (db: Database, who: Principal, registry: J
   if (filters.sector) conditions.push(arrayContains(enterprises.sectors, [filters.sector]))
   if (filters.status) conditions.push(eq(enterprises.status, filters.status))
   if (filters.uscc) conditions.push(eq(enterprises.uscc, filters.uscc.toUpperCase()))
-  if (filters.jurisdiction) {
-    const codes = registry.subtree(filters.jurisdiction)
-    if (codes.length === 0) throw unknownJurisdiction(filters.jurisdiction, 'query', '/jurisdiction')
-    conditions.push(arrayOverlaps(enterprises.jurisdictionCodes, codes))
-  }
+  if (filters.jurisdiction) conditions.push(arrayOverlaps(enterprises.jurisdictionCodes, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
   if (filters.name) {
     const pattern = `%${escapeLike(filters.name)}%`
     conditions.push(or(ilike(enterprises.nameZh, pattern), ilike(enterprises.nameEn, pattern)))

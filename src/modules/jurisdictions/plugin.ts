@@ -19,6 +19,13 @@ export function unknownJurisdiction (code: string, where: ProblemDetail['in'], p
   return new ProblemError('unknown_jurisdiction', message, { errors: [{ in: where, pointer, code: 'unknown_jurisdiction', message }] })
 }
 
+/** A division and everything under it, for a filter; an unknown code is refused. */
+export function subtreeOf (registry: JurisdictionRegistry, code: string, where: ProblemDetail['in'], pointer: string): string[] {
+  const codes = registry.subtree(code)
+  if (codes.length === 0) throw unknownJurisdiction(code, where, pointer)
+  return codes
+}
+
 /**
  * The codes in force for the codes a client sent: unknown codes are refused; abolished ones are
  * replaced by their successors and reported back as warnings.

@@ -56,7 +56,16 @@ export function buildRegistry (rows: JurisdictionRow[]): JurisdictionRegistry {
     for (let hops = 0; found?.successorCode && hops < 10; hops++) found = byCode.get(found.successorCode)
     return found
   }
+  const subtrees = new Map<string, string[]>()
   const subtree = (code: string): string[] => {
+    let codes = subtrees.get(code)
+    if (codes) return codes
+    codes = collect(code)
+    // Only known codes are kept, so the cache is bounded by the register, not by what clients send.
+    if (codes.length) subtrees.set(code, codes)
+    return codes
+  }
+  const collect = (code: string): string[] => {
     const start = current(code)
     if (!start) return []
     const codes = new Set<string>()

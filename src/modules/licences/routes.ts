@@ -1,0 +1,217 @@
+import { createHmac } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { Readable } from 'node:stream'
+import { serviceSecret } from '../../plugins/database.js'
+import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
+import { ProblemError } from '../../lib/problems.js'
+import {
+  bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageQuery, problemResponses
+} from '../../lib/schemas.js'
+import type { Audit } from '../audit/trail.js'
+import { bodyHash, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
+import {
+  DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, IssueLicenceBody, LicenceListQuery, LicencePage,
+  TransitionBody, TransitionPage, VerifyQuery
+} from './schemas.js'
+import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
+
+const tags = ['licences']
+const licence = { $ref: 'Licence' }
+const ndjson = 'application/x-ndjson'
+
+export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number }> = async (app, opts) => {
+  // Driver ID numbers are matched by a keyed hash; the key lives with the data, shared by replicas.
+  const idKey = await serviceSecret(app.db, 'driver-id-hmac')
+  const hashId = (id: string) => createHmac('sha256', idKey).update(id).digest('base64url')
+  const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
+
+  // An import body is read as a stream, line by line, never whole: no body limit applies to it.
+  app.addContentTypeParser(ndjson, (_request, payload, done) => { done(null, payload) })
+
+  app.post('/licences', {
+    config: { access: ['regulator'] },
+    schema: {
+      operationId: 'issueLicence',
+      tags,
+      summary: 'Enter a licence into the register',
+      description: 'Plates are checked per GA 36 (new-energy plates included, with their colour), VINs by their check digit, driver ID numbers per GB 11643; the ID number is kept only as a keyed hash and a masked form. The issuing agency must be a transport agency of the licence’s jurisdiction, and the number must be new there for the type.',
+      headers: IdempotencyHeaders,
+      body: IssueLicenceBody,
+      response: { 201: described('Issued; Location and ETag headers name it', licence), ...problemResponses(409, 422, ...bodyProblems) }
+    }
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await issueLicence(tx, request.body, context(request, audit))
+    return { statusCode: 201, headers: { location: licencePath(body.id), etag: etagOf(body.version) }, body }
+  }))
+
+  app.get('/licences', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'listLicences',
+      tags,
+      summary: 'List licences',
+      description: 'Filters combine with AND. A regulator sees the licences issued in its jurisdiction; a platform those it holds and those of the vehicles and drivers serving it. `status=expired` and `expiringWithinDays` compare with today in each licence’s jurisdiction.',
+      querystring: LicenceListQuery,
+      response: { 200: described('A page of licences', LicencePage), ...problemResponses(422) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return listLicences(app.db, request.principal, app.jurisdictions, app.cursors, limit, cursor, filters)
+  })
+
+  app.post('/licences/driver-lookup', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'findDriverCertificates',
+      tags,
+      summary: 'Find the driver certificates held under an ID number',
+      description: 'A POST so that the ID number travels in the body, never in a URL or an access log. It is checked (GB 11643) and matched by its keyed hash.',
+      body: DriverLookupBody,
+      response: { 200: described('The certificates you may see', DriverLookupResult), ...problemResponses(422, ...bodyProblems) }
+    }
+  }, async (request) => findDriverCertificates(app.db, request.principal, app.jurisdictions, hashId, request.body))
+
+  app.get('/licences/:id', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'getLicence',
+      tags,
+      summary: 'Get one licence',
+      params: IdParams,
+      headers: IfNoneMatchHeaders,
+      response: { 200: described('The licence, with its ETag', licence), ...NotModified, ...problemResponses(404) }
+    }
+  }, async (request, reply) => {
+    const row = await findLicence(app.db, request.params.id, request.principal)
+    return sendWithEtag(request, reply, etagOf(row.version), () => licenceToApi(row, app.jurisdictions))
+  })
+
+  app.post('/licences/:id/transitions', {
+    config: { access: ['regulator'] },
+    schema: {
+      operationId: 'transitionLicence',
+      tags,
+      summary: 'Suspend, reinstate, revoke or renew a licence',
+      description: 'active ⇄ suspended; either → revoked (final); renew extends validUntil and keeps the status. An impossible move is a 409 naming the current status. Send If-Match with the licence’s ETag; the answer carries its new version.',
+      params: IdParams,
+      headers: IfMatchIdempotencyHeaders,
+      body: TransitionBody,
+      response: { 201: described('Done; the ETag header is the licence’s new version', { $ref: 'LicenceTransition' }), ...problemResponses(404, 409, 412, 428, ...bodyProblems) }
+    }
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
+    const body = await transitionLicence(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
+    return { statusCode: 201, headers: { location: `${licencePath(body.licenceId)}/transitions`, etag: etagOf(body.licenceVersion) }, body }
+  }))
+
+  app.get('/licences/:id/transitions', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'listLicenceTransitions',
+      tags,
+      summary: 'The history of a licence, oldest first',
+      description: 'Every transition after issue, with who, when and why. The issue itself is the licence’s createdAt (and importId when it came by bulk import).',
+      params: IdParams,
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: described('A page of transitions', TransitionPage), ...problemResponses(404) }
+    }
+  }, async (request) => listTransitions(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
+
+  app.post('/licence-imports', {
+    config: { access: ['regulator'], streamingBody: true },
+    schema: {
+      operationId: 'importLicences',
+      tags,
+      summary: 'Bulk import: a stream of NDJSON licences in one request',
+      description: [
+        'Send `Content-Type: application/x-ndjson`, one licence per line shaped like the body of issueLicence (blank lines are skipped). Lines are read as they arrive and applied in batches; valid lines land, refused ones are reported with their line number, pointer and code. Up to IMPORT_MAX_LINES lines (5,000,000 by default) of at most 16 KiB each.',
+        'Progress: the import is a resource; while the request streams, find it with GET /v1/licence-imports?idempotencyKey=… and poll its counts.',
+        'Send an Idempotency-Key: if the connection drops, send the same body with the same key and the import continues: a line already applied is counted, never applied twice. Once completed, the same key and body replay the result; another body is a 422.'
+      ].join('\n\n'),
+      headers: IdempotencyHeaders,
+      body: { content: { [ndjson]: { schema: { description: 'One IssueLicence JSON object per line' } } } },
+      response: {
+        200: described('A retry: the import completed by an earlier request (replayed) or by this one continuing it', { $ref: 'LicenceImport' }),
+        201: described('Completed; Location names the import', { $ref: 'LicenceImport' }),
+        ...problemResponses(409, 415, 422)
+      }
+    }
+  }, async (request, reply) => {
+    if (!request.headers['content-type']?.toLowerCase().startsWith(ndjson)) {
+      throw new ProblemError('unsupported_media_type', `Send the licences as ${ndjson}, one JSON object per line`)
+    }
+    const body = request.body as Readable
+    const key = request.headers['idempotency-key']
+    const opened = await openImport(app.db, request.principal, key)
+    if (opened.kind === 'completed') {
+      if (await bodyHash(body) !== opened.row.bodyHash) throw differentBody()
+      reply.header('idempotent-replayed', 'true')
+      return reply.code(200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
+    }
+    const done = await runImport({
+      db: app.db,
+      registry: app.jurisdictions,
+      principal: request.principal,
+      hashId,
+      requestId: request.id,
+      auditTrail: opts.auditTrail,
+      log: request.log,
+      maxLines: opts.maxImportLines
+    }, opened.row, body)
+    return reply.code(opened.kind === 'new' ? 201 : 200).header('location', importPath(done.id)).send(importToApi(done, await firstErrors(app.db, done.id)))
+  })
+
+  app.get('/licence-imports', {
+    config: { access: ['admin', 'regulator'] },
+    schema: {
+      operationId: 'listLicenceImports',
+      tags,
+      summary: 'Bulk imports, newest first',
+      description: 'A regulator sees its own agency’s imports.',
+      querystring: ImportListQuery,
+      response: { 200: described('A page of imports', ImportPage), ...problemResponses() }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return listImports(app.db, request.principal, app.cursors, limit, cursor, filters)
+  })
+
+  app.get('/licence-imports/:id', {
+    config: { access: ['admin', 'regulator'] },
+    schema: {
+      operationId: 'getLicenceImport',
+      tags,
+      summary: 'One import: its counts so far and its first refused lines',
+      params: IdParams,
+      response: { 200: described('The import', { $ref: 'LicenceImport' }), ...problemResponses(404) }
+    }
+  }, async (request) => {
+    const row = await findImport(app.db, request.params.id, request.principal)
+    return importToApi(row, await firstErrors(app.db, row.id))
+  })
+
+  app.get('/licence-imports/:id/errors', {
+    config: { access: ['admin', 'regulator'] },
+    schema: {
+      operationId: 'listLicenceImportErrors',
+      tags,
+      summary: 'Every refused line of an import, in line order',
+      params: IdParams,
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: described('A page of refused lines', ImportErrorPage), ...problemResponses(404) }
+    }
+  }, async (request) => listImportErrors(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
+
+  app.get('/public/licences/verify', {
+    config: { access: ['public', 'admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'verifyLicence',
+      tags: ['public'],
+      summary: 'Verify a licence by type and number, or a vehicle by its plate',
+      description: 'For passengers and integrators: whether it is in force today, its status, validity and the enterprise holding it or served. Never personal data. Without a key it is limited per address (RATE_LIMIT_ANONYMOUS_PER_MINUTE).',
+      querystring: VerifyQuery,
+      response: { 200: described('The verdict and the matching licences', { $ref: 'LicenceVerification' }), ...problemResponses(422) }
+    }
+  }, async (request) => verifyLicence(app.db, app.jurisdictions, request.query))
+}

@@ -1,0 +1,134 @@
+import { withinJurisdiction, type Principal } from '../../auth/principal.js'
+import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
+import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes } from './identifiers.js'
+import { todayFor } from './lifecycle.js'
+import type { IssueLicence, LicenceApi } from './schemas.js'
+import type { LicenceInsert } from './table.js'
+
+// The rules a licence must satisfy to enter the register, the same for one request and for each
+// line of an import: pure, given what the register already knows (agencies, enterprises).
+
+export interface KnownAgency { kind: string, jurisdictionCode: string }
+export interface KnownEnterprise { jurisdictionCodes: string[], sectors: string[] }
+
+export interface LicenceRulesContext {
+  registry: JurisdictionRegistry
+  principal: Principal
+  agency: (id: string) => KnownAgency | undefined
+  enterprise: (id: string) => KnownEnterprise | undefined
+  /** The keyed hash under which a driver's ID number is matched; the number itself is never kept. */
+  hashId: (id: string) => string
+  now: Date
+}
+
+export type Warnings = LicenceApi['warnings']
+
+/** A licence ready to insert (without id and provenance), or the one problem that refuses it. */
+export type Checked =
+  | { values: Omit<LicenceInsert, 'id'>, warnings: Warnings, failure?: undefined }
+  | { failure: { code: ProblemCode, errors: ProblemDetail[] } }
+
+const fail = (code: ProblemCode, pointer: string, detailCode: string, message: string): Checked =>
+  ({ failure: { code, errors: [{ in: 'body', pointer, code: detailCode, message }] } })
+
+const holderFields: Record<IssueLicence['type'], { required: Array<keyof IssueLicence>, forbidden: Array<keyof IssueLicence> }> = {
+  platform_permit: { required: ['enterpriseId'], forbidden: ['plate', 'plateColour', 'vin', 'idNumber'] },
+  car_share_filing: { required: ['enterpriseId'], forbidden: ['plate', 'plateColour', 'vin', 'idNumber'] },
+  vehicle_certificate: { required: ['plate', 'plateColour', 'vin'], forbidden: ['idNumber'] },
+  driver_certificate: { required: ['idNumber'], forbidden: ['plate', 'plateColour', 'vin'] }
+}
+
+const expectedSector: Partial<Record<IssueLicence['type'], string>> = { platform_permit: 'ride_hailing', car_share_filing: 'car_share' }
+
+/** The fields the type needs and only those: a vehicle has a plate, a driver an ID number. */
+function holderShape (input: IssueLicence): ProblemDetail[] {
+  const { required, forbidden } = holderFields[input.type]
+  return [
+    ...required.filter((f) => input[f] === undefined || input[f] === null)
+      .map((f): ProblemDetail => ({ in: 'body', pointer: `/${f}`, code: 'required', message: `is required for a ${input.type}` })),
+    ...forbidden.filter((f) => input[f] !== undefined)
+      .map((f): ProblemDetail => ({ in: 'body', pointer: `/${f}`, code: 'not_allowed', message: `does not belong on a ${input.type}` }))
+  ]
+}
+
+export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Checked {
+  const shape = holderShape(input)
+  if (shape.length) return { failure: { code: 'validation_failed', errors: shape } }
+
+  const warnings: Warnings = []
+  const place = ctx.registry.current(input.jurisdictionCode)
+  if (!place) return fail('unknown_jurisdiction', '/jurisdictionCode', 'unknown_jurisdiction', `${input.jurisdictionCode} is not a known GB/T 2260 division (see GET /v1/public/jurisdictions)`)
+  if (place.code !== input.jurisdictionCode) {
+    warnings.push({ code: 'jurisdiction_superseded', pointer: '/jurisdictionCode', message: `${input.jurisdictionCode} was abolished; recorded as its successor ${place.code} (${place.nameZh})` })
+  }
+  const jurisdictionCode = place.code
+  if (withinJurisdiction(ctx.principal, [jurisdictionCode])) {
+    return fail('outside_jurisdiction', '/jurisdictionCode', 'outside_jurisdiction', `${jurisdictionCode} is outside your jurisdiction`)
+  }
+  if (input.validUntil < input.validFrom) {
+    return fail('invalid_validity', '/validUntil', 'validity_ends_before_start', `validUntil ${input.validUntil} is before validFrom ${input.validFrom}`)
+  }
+
+  const agency = ctx.agency(input.issuingAgencyId)
+  if (!agency || agency.kind !== 'transport' || agency.jurisdictionCode !== jurisdictionCode) {
+    const why = !agency ? 'there is no such agency' : agency.kind !== 'transport' ? `it is a ${agency.kind} agency, not a transport agency` : `it is an agency of ${agency.jurisdictionCode}, not of ${jurisdictionCode}`
+    return fail('invalid_issuing_agency', '/issuingAgencyId', 'not_transport_agency_of_jurisdiction', `${input.issuingAgencyId} cannot issue this licence: ${why}`)
+  }
+
+  const enterpriseId = input.enterpriseId ?? null
+  if (enterpriseId) {
+    const enterprise = ctx.enterprise(enterpriseId)
+    if (!enterprise) return fail('unknown_enterprise', '/enterpriseId', 'unknown_enterprise', `No enterprise with id ${enterpriseId}`)
+    const area = ctx.registry.subtree(jurisdictionCode)
+    if (!enterprise.jurisdictionCodes.some((code) => area.includes(code))) {
+      warnings.push({ code: 'enterprise_not_operating_here', pointer: '/enterpriseId', message: `the enterprise is not registered as operating in ${jurisdictionCode} (${place.nameZh})` })
+    }
+    const sector = expectedSector[input.type]
+    if (sector && !enterprise.sectors.includes(sector)) {
+      warnings.push({ code: 'enterprise_sector_mismatch', pointer: '/enterpriseId', message: `a ${input.type} is for a ${sector} enterprise; this one is registered for ${enterprise.sectors.join(', ')}` })
+    }
+  }
+
+  const values: Omit<LicenceInsert, 'id'> = {
+    jurisdictionCode,
+    type: input.type,
+    number: input.number,
+    issuingAgencyId: input.issuingAgencyId,
+    enterpriseId,
+    validFrom: input.validFrom,
+    validUntil: input.validUntil
+  }
+
+  if (input.type === 'vehicle_certificate') {
+    const plate = checkPlate(input.plate!)
+    if (plate.failure) return fail('invalid_plate', '/plate', plate.failure.code, plate.failure.message)
+    const greenPlate = input.plateColour === 'green' || input.plateColour === 'yellow_green'
+    if ((plate.kind === 'new_energy') !== greenPlate) {
+      return fail('invalid_plate', '/plateColour', 'plate_colour_mismatch', plate.kind === 'new_energy'
+        ? `an 8-character new-energy plate is green or yellow_green, not ${input.plateColour}`
+        : `a green or yellow_green plate is a new-energy plate of 8 characters; ${plate.plate} has 7`)
+    }
+    const vin = checkVin(input.vin!)
+    if (vin.failure) return fail('invalid_vin', '/vin', vin.failure.code, vin.failure.message)
+    const prefixes = platePrefixes[jurisdictionCode]
+    if (prefixes && !prefixes.some((prefix) => plate.plate.startsWith(prefix))) {
+      warnings.push({ code: 'plate_from_elsewhere', pointer: '/plate', message: `${plate.plate} is not a plate of ${place.nameZh} (${prefixes.join(', ')}); check that a vehicle registered elsewhere may serve here` })
+    }
+    Object.assign(values, { plate: plate.plate, plateColour: input.plateColour, vin: vin.vin })
+  }
+
+  if (input.type === 'driver_certificate') {
+    const id = checkResidentId(input.idNumber!, todayFor(ctx.registry, jurisdictionCode, ctx.now))
+    if (id.failure) return fail('invalid_resident_id', '/idNumber', id.failure.code, id.failure.message)
+    Object.assign(values, { driverIdHash: ctx.hashId(id.id), driverIdMasked: maskResidentId(id.id) })
+  }
+
+  return { values, warnings }
+}
+
+/** The failure as the problem a single request answers with. */
+export function failureProblem ({ code, errors }: { code: ProblemCode, errors: ProblemDetail[] }): ProblemError {
+  const detail = errors.length === 1 ? `${errors[0]!.pointer.slice(1)}: ${errors[0]!.message}` : `${errors.length} fields are not right for this licence type`
+  return new ProblemError(code, detail, { errors })
+}

@@ -1,0 +1,310 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
+import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
+import type { Database } from '../../db/client.js'
+import { uniqueViolation } from '../../db/errors.js'
+import type { Cursors } from '../../lib/cursor.js'
+import { page } from '../../lib/page.js'
+import { stale } from '../../lib/preconditions.js'
+import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
+import { uuidv7 } from '../../lib/uuid.js'
+import { agencies } from '../agencies/table.js'
+import { recordState, type Audit } from '../audit/trail.js'
+import { enterprises } from '../enterprises/table.js'
+import { subtreeOf } from '../jurisdictions/plugin.js'
+import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { checkPlate, checkResidentId } from './identifiers.js'
+import { addDays, dateIn, effectiveStatus, nextStatus, possibleActions, todayFor, validOn } from './lifecycle.js'
+import { checkLicence, failureProblem, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
+import type { IssueLicence, LicenceApi, LicenceFilters, LicenceTransitionApi, Transition, VerificationApi } from './schemas.js'
+import { licences, licenceTransitions, type LicenceRow, type LicenceTransitionRow } from './table.js'
+
+export interface LicenceContext {
+  jurisdictions: JurisdictionRegistry
+  principal: Principal
+  hashId: (id: string) => string
+  requestId: string
+  audit: Audit
+}
+
+export function licencePath (id: string): string {
+  return `/v1/licences/${id}`
+}
+
+export function licenceToApi (row: LicenceRow, registry: JurisdictionRegistry, warnings: Warnings = [], now = new Date()): LicenceApi {
+  const today = todayFor(registry, row.jurisdictionCode, now)
+  return {
+    id: row.id,
+    type: row.type,
+    number: row.number,
+    jurisdictionCode: row.jurisdictionCode,
+    issuingAgencyId: row.issuingAgencyId,
+    enterpriseId: row.enterpriseId,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+    status: effectiveStatus(row.status, row.validUntil, today),
+    recordedStatus: row.status,
+    valid: validOn(row.status, row.validFrom, row.validUntil, today),
+    plate: row.plate,
+    plateColour: row.plateColour,
+    vin: row.vin,
+    driverIdMasked: row.driverIdMasked,
+    importId: row.importId,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    warnings
+  }
+}
+
+function transitionToApi (row: LicenceTransitionRow): LicenceTransitionApi {
+  return {
+    id: row.id,
+    licenceId: row.licenceId,
+    action: row.action,
+    fromStatus: row.fromStatus,
+    toStatus: row.toStatus,
+    validUntilBefore: row.validUntilBefore,
+    validUntilAfter: row.validUntilAfter,
+    reason: row.reason,
+    byAgencyId: row.byAgencyId,
+    byKeyId: row.byKeyId,
+    requestId: row.requestId,
+    changedAt: row.changedAt.toISOString(),
+    licenceVersion: row.licenceVersion
+  }
+}
+
+export function numberTaken (input: { type: string, number: string, jurisdictionCode: string }, existingId?: string): ProblemError {
+  return new ProblemError('licence_number_taken', `A ${input.type} numbered ${input.number} already exists in ${input.jurisdictionCode}`, {
+    ...(existingId ? { existing: licencePath(existingId) } : {}),
+    errors: [{ in: 'body', pointer: '/number', code: 'licence_number_taken', message: 'already in the register for this type and jurisdiction' }]
+  })
+}
+
+/** The agencies and enterprises a batch of licences names, read in two queries. */
+export async function knownHolders (db: Database, agencyIds: string[], enterpriseIds: string[]) {
+  const agencyRows = agencyIds.length
+    ? await db.select({ id: agencies.id, kind: agencies.kind, jurisdictionCode: agencies.jurisdictionCode }).from(agencies).where(inArray(agencies.id, agencyIds))
+    : []
+  const enterpriseRows = enterpriseIds.length
+    ? await db.select({ id: enterprises.id, jurisdictionCodes: enterprises.jurisdictionCodes, sectors: enterprises.sectors }).from(enterprises).where(inArray(enterprises.id, enterpriseIds))
+    : []
+  return {
+    agencies: new Map<string, KnownAgency>(agencyRows.map((a) => [a.id, a])),
+    enterprises: new Map<string, KnownEnterprise>(enterpriseRows.map((e) => [e.id, e]))
+  }
+}
+
+export async function issueLicence (tx: Database, input: IssueLicence, ctx: LicenceContext): Promise<LicenceApi> {
+  const known = await knownHolders(tx, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
+  const checked = checkLicence(input, {
+    registry: ctx.jurisdictions,
+    principal: ctx.principal,
+    agency: (id) => known.agencies.get(id),
+    enterprise: (id) => known.enterprises.get(id),
+    hashId: ctx.hashId,
+    now: new Date()
+  })
+  if (checked.failure) throw failureProblem(checked.failure)
+  const { values, warnings } = checked
+  const [existing] = await tx.select({ id: licences.id }).from(licences)
+    .where(and(eq(licences.jurisdictionCode, values.jurisdictionCode), eq(licences.type, values.type), eq(licences.number, values.number)))
+  if (existing) throw numberTaken(values, existing.id)
+  let row: LicenceRow | undefined
+  try {
+    [row] = await tx.insert(licences).values({ ...values, id: uuidv7(), issuedByKeyId: ctx.principal.keyId }).returning()
+  } catch (err) {
+    if (uniqueViolation(err)) throw numberTaken(values)
+    throw err
+  }
+  const issued = licenceToApi(row!, ctx.jurisdictions, warnings)
+  ctx.audit({ action: 'licence.issued', entityType: 'licence', entityId: issued.id, enterpriseId: issued.enterpriseId, jurisdictionCodes: [issued.jurisdictionCode], before: null, after: recordState(issued) })
+  return issued
+}
+
+// The point read: prepared once per handle.
+const preparedById = new WeakMap<Database, ReturnType<typeof prepareById>>()
+function prepareById (db: Database) {
+  return db.select().from(licences).where(eq(licences.id, sql.placeholder('id'))).prepare('licence_by_id')
+}
+
+/** The licence if the caller may see it; another tenant's answers 404 exactly like a missing one. */
+export async function findLicence (db: Database, id: string, who: Principal): Promise<LicenceRow> {
+  let byId = preparedById.get(db)
+  if (!byId) preparedById.set(db, byId = prepareById(db))
+  const [row] = await byId.execute({ id })
+  if (!row || !canSeeLicence(who, row)) throw notFound('licence', id)
+  return row
+}
+
+export async function transitionLicence (tx: Database, id: string, expected: number | '*', change: Transition, ctx: LicenceContext): Promise<LicenceTransitionApi> {
+  const [current] = await tx.select().from(licences).where(eq(licences.id, id)).for('update')
+  if (!current || !canSeeLicence(ctx.principal, current)) throw notFound('licence', id)
+  if (change.action === 'renew' && change.validUntil === undefined) {
+    throw invalidField('validation_failed', '/validUntil', 'required', 'is required to renew: the new last valid day')
+  }
+  if (change.action !== 'renew' && change.validUntil !== undefined) {
+    throw invalidField('validation_failed', '/validUntil', 'not_allowed', `only a renewal changes validity; ${change.action} does not`)
+  }
+  const to = nextStatus(current.status, change.action)
+  if (!to) {
+    const possible = possibleActions(current.status)
+    const status = effectiveStatus(current.status, current.validUntil, todayFor(ctx.jurisdictions, current.jurisdictionCode))
+    throw new ProblemError('invalid_status_transition',
+      `The licence is ${status}; ${possible.length ? `it can be: ${possible.join(', ')}` : 'revocation is final'}`,
+      { currentStatus: status, errors: [{ in: 'body', pointer: '/action', code: 'invalid_status_transition', message: `cannot ${change.action} a ${current.status} licence` }] })
+  }
+  const validUntil = change.validUntil ?? current.validUntil
+  if (change.action === 'renew' && validUntil <= current.validUntil) {
+    throw invalidField('invalid_validity', '/validUntil', 'renewal_does_not_extend', `a renewal extends validity: ${validUntil} is not after the current last valid day ${current.validUntil}`)
+  }
+  if (expected !== '*' && current.version !== expected) throw stale(current.version)
+  const [row] = await tx.update(licences)
+    .set({ status: to, validUntil, version: sql`${licences.version} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(licences.jurisdictionCode, current.jurisdictionCode), eq(licences.id, id)))
+    .returning()
+  const [history] = await tx.insert(licenceTransitions).values({
+    jurisdictionCode: current.jurisdictionCode,
+    id: uuidv7(),
+    licenceId: id,
+    action: change.action,
+    fromStatus: current.status,
+    toStatus: to,
+    validUntilBefore: current.validUntil,
+    validUntilAfter: validUntil,
+    reason: change.reason,
+    licenceVersion: row!.version,
+    byKeyId: ctx.principal.keyId,
+    byAgencyId: ctx.principal.agencyId,
+    requestId: ctx.requestId
+  }).returning()
+  ctx.audit({
+    action: `licence.${change.action}`,
+    entityType: 'licence',
+    entityId: id,
+    enterpriseId: current.enterpriseId,
+    jurisdictionCodes: [current.jurisdictionCode],
+    before: { status: current.status, validUntil: current.validUntil, version: current.version },
+    after: { status: to, validUntil, version: row!.version, reason: change.reason }
+  })
+  return transitionToApi(history!)
+}
+
+export async function listTransitions (db: Database, id: string, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined) {
+  const licence = await findLicence(db, id, who)
+  const [after] = cursors.decode('licence-transitions', { id }, cursor) ?? []
+  const rows = await db.select().from(licenceTransitions)
+    .where(and(eq(licenceTransitions.jurisdictionCode, licence.jurisdictionCode), eq(licenceTransitions.licenceId, id), after ? gt(licenceTransitions.id, after) : undefined))
+    .orderBy(asc(licenceTransitions.id))
+    .limit(limit + 1)
+  return page(rows, limit, transitionToApi, (last) => cursors.encode('licence-transitions', { id }, [last.id]))
+}
+
+// ---- Dates: "today" is a date in each licence's jurisdiction ----
+
+const zonesOf = new WeakMap<JurisdictionRegistry, Map<string, string[]>>()
+
+/**
+ * A condition on valid_until against today, where today is taken in each jurisdiction's own time
+ * zone: one comparison when every division shares a zone (China's do), one per zone otherwise.
+ */
+export function againstToday (registry: JurisdictionRegistry, now: Date, build: (today: string) => SQL): SQL {
+  let zones = zonesOf.get(registry)
+  if (!zones) {
+    zones = new Map()
+    for (const j of registry.all) zones.set(j.timeZone, [...(zones.get(j.timeZone) ?? []), j.code])
+    zonesOf.set(registry, zones)
+  }
+  if (zones.size === 1) return build(dateIn([...zones.keys()][0]!, now))
+  return sql.join([...zones].map(([zone, codes]) => sql`(${and(inArray(licences.jurisdictionCode, codes), build(dateIn(zone, now)))})`), sql` or `)
+}
+
+function statusCondition (status: NonNullable<LicenceFilters['status']>, registry: JurisdictionRegistry, now: Date): SQL | undefined {
+  switch (status) {
+    case 'revoked': return eq(licences.status, 'revoked')
+    case 'expired': return and(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => lt(licences.validUntil, today)))
+    default: return and(eq(licences.status, status), againstToday(registry, now, (today) => gte(licences.validUntil, today)))
+  }
+}
+
+/** A plate as stored: upper case, without separators (even when it is not a valid plate). */
+export function normalPlate (input: string): string {
+  return checkPlate(input).plate
+}
+
+export async function listLicences (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: LicenceFilters) {
+  const [after] = cursors.decode('licences', filters, cursor) ?? []
+  const now = new Date()
+  const conditions: Array<SQL | undefined> = [visibleLicences(who), after ? gt(licences.id, after) : undefined]
+  if (filters.type) conditions.push(eq(licences.type, filters.type))
+  if (filters.status) conditions.push(statusCondition(filters.status, registry, now))
+  if (filters.jurisdiction) conditions.push(inArray(licences.jurisdictionCode, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
+  if (filters.enterprise) conditions.push(eq(licences.enterpriseId, filters.enterprise))
+  if (filters.plate) conditions.push(eq(licences.plate, normalPlate(filters.plate)))
+  if (filters.expiringWithinDays !== undefined) {
+    const days = filters.expiringWithinDays
+    conditions.push(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => and(gte(licences.validUntil, today), lte(licences.validUntil, addDays(today, days)))!))
+  }
+  const rows = await db.select().from(licences).where(and(...conditions)).orderBy(asc(licences.id)).limit(limit + 1)
+  return page(rows, limit, (r) => licenceToApi(r, registry, [], now), (last) => cursors.encode('licences', filters, [last.id]))
+}
+
+/** Driver certificates held under an ID number: matched by its keyed hash, never by the number. */
+export async function findDriverCertificates (db: Database, who: Principal, registry: JurisdictionRegistry, hashId: (id: string) => string, input: { idNumber: string, jurisdictionCode?: string }) {
+  const today = dateIn(input.jurisdictionCode ? registry.get(input.jurisdictionCode)?.timeZone ?? 'Asia/Shanghai' : 'Asia/Shanghai')
+  const id = checkResidentId(input.idNumber, today)
+  if (id.failure) throw invalidField('invalid_resident_id', '/idNumber', id.failure.code, `ID number ${id.failure.message}`)
+  const rows = await db.select().from(licences).where(and(
+    eq(licences.driverIdHash, hashId(id.id)),
+    visibleLicences(who),
+    input.jurisdictionCode ? inArray(licences.jurisdictionCode, subtreeOf(registry, input.jurisdictionCode, 'body', '/jurisdictionCode')) : undefined
+  )).orderBy(desc(licences.id)).limit(100)
+  return { items: rows.map((r) => licenceToApi(r, registry)) }
+}
+
+/** Public verification: disclosed fields only, never a person's data. */
+export async function verifyLicence (db: Database, registry: JurisdictionRegistry, query: { type?: string, number?: string, plate?: string, jurisdiction?: string }): Promise<VerificationApi> {
+  if (query.plate === undefined && (query.type === undefined || query.number === undefined)) {
+    const missing = query.type === undefined ? 'type' : 'number'
+    throw new ProblemError('validation_failed', 'Give type and number, or plate', {
+      errors: [{ in: 'query', pointer: `/${query.plate === undefined && query.number === undefined && query.type === undefined ? 'number' : missing}`, code: 'required', message: 'give type and number, or plate' }]
+    })
+  }
+  if (query.plate !== undefined && (query.type !== undefined || query.number !== undefined)) {
+    throw new ProblemError('validation_failed', 'Give type and number, or plate, not both', {
+      errors: [{ in: 'query', pointer: '/plate', code: 'not_allowed', message: 'not together with type and number' }]
+    })
+  }
+  const rows = await db.select({
+    type: licences.type,
+    number: licences.number,
+    jurisdictionCode: licences.jurisdictionCode,
+    status: licences.status,
+    validFrom: licences.validFrom,
+    validUntil: licences.validUntil,
+    plate: licences.plate,
+    holderName: enterprises.nameZh
+  }).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).where(and(
+    query.plate !== undefined
+      ? and(eq(licences.plate, normalPlate(query.plate)), eq(licences.type, 'vehicle_certificate'))
+      : and(eq(licences.number, query.number!), eq(licences.type, query.type as LicenceRow['type'])),
+    query.jurisdiction ? inArray(licences.jurisdictionCode, subtreeOf(registry, query.jurisdiction, 'query', '/jurisdiction')) : undefined
+  )).orderBy(desc(licences.id)).limit(20)
+  const now = new Date()
+  const matches = rows.map((r) => {
+    const today = todayFor(registry, r.jurisdictionCode, now)
+    return {
+      type: r.type,
+      number: r.number,
+      jurisdictionCode: r.jurisdictionCode,
+      jurisdictionName: registry.get(r.jurisdictionCode)?.nameZh ?? r.jurisdictionCode,
+      status: effectiveStatus(r.status, r.validUntil, today),
+      valid: validOn(r.status, r.validFrom, r.validUntil, today),
+      validFrom: r.validFrom,
+      validUntil: r.validUntil,
+      plate: r.plate,
+      holderName: r.holderName
+    }
+  })
+  return { valid: matches.some((m) => m.valid), matches }
+}
