@@ -1,5 +1,6 @@
 import type { Client } from './actors.js'
 import { usccCheckCharacter, organisationCodeCheck } from '../../src/modules/enterprises/uscc.js'
+import { sampleResidentId, samplePlate, sampleVin } from '../../src/seed/licence-samples.js'
 
 let serial = 0
 
@@ -38,4 +39,25 @@ export async function createAgency (admin: Client, overrides: Record<string, unk
   })
   if (res.statusCode !== 201) throw new Error(`agency failed: ${res.statusCode} ${res.body}`)
   return res.json() as { id: string, version: number, [k: string]: unknown }
+}
+
+let licenceSerial = 0
+
+/** A valid licence of the given type, issued by `agencyId` in Guangzhou unless overridden. */
+export function licenceInput (type: 'platform_permit' | 'vehicle_certificate' | 'driver_certificate' | 'car_share_filing', base: { issuingAgencyId: string, enterpriseId?: string }, overrides: Record<string, unknown> = {}) {
+  const n = ++licenceSerial
+  const holder = {
+    vehicle_certificate: { plate: samplePlate('粤A', n), plateColour: 'blue', vin: sampleVin(n) },
+    driver_certificate: { idNumber: sampleResidentId('440106', '19850312', n) },
+    platform_permit: {},
+    car_share_filing: {}
+  }[type]
+  return { type, number: `T${String(n).padStart(8, '0')}`, jurisdictionCode: '440100', validFrom: '2025-01-01', validUntil: '2030-12-31', ...base, ...holder, ...overrides }
+}
+
+/** Issues a licence as the given regulator; fails the test if it is refused. */
+export async function issueLicence (regulator: Client, input: Record<string, unknown>) {
+  const res = await regulator.inject({ method: 'POST', url: '/v1/licences', payload: input })
+  if (res.statusCode !== 201) throw new Error(`issue failed: ${res.statusCode} ${res.body}`)
+  return res.json() as { id: string, number: string, version: number, status: string, [k: string]: unknown }
 }
