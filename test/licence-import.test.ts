@@ -1,0 +1,148 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { rowsOf } from '../src/db/client.js'
+import { samplePlate, sampleVin } from '../src/seed/licence-samples.js'
+import { actors, platformFor } from './helpers/actors.js'
+import { tableCounts, testApp } from './helpers/app.js'
+import { registerEnterprise } from './helpers/fixtures.js'
+
+const ndjson = { 'content-type': 'application/x-ndjson' }
+
+t.test('bulk import', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz, xiamen } = await actors(app)
+  const enterprise = await registerEnterprise(gz)
+  const platform = await platformFor(app, enterprise.id)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+
+  /** n vehicle certificate lines numbered `${prefix}-0` … */
+  const linesOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({
+    type: 'vehicle_certificate',
+    number: `${prefix}-${i}`,
+    jurisdictionCode: '440100',
+    issuingAgencyId: gz.agency.id,
+    enterpriseId: enterprise.id,
+    validFrom: '2025-01-01',
+    validUntil: '2029-12-31',
+    plate: samplePlate('粤A', i),
+    plateColour: 'blue',
+    vin: sampleVin(i)
+  }) + '\n')
+  const countOf = async (prefix: string) => rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from licences where number like ${prefix + '-%'}`))[0]!.n
+  const findByKey = async (key: string) => (await gz.inject({ url: `/v1/licence-imports?idempotencyKey=${key}` })).json().items[0]
+
+  /** A streaming request over a real socket, written piece by piece as a client would. */
+  function open (key: string): { req: ClientRequest, answer: Promise<{ status: number, body: string }> } {
+    const req = httpRequest({ port, method: 'POST', path: '/v1/licence-imports', headers: { ...ndjson, authorization: `Bearer ${gz.key}`, 'idempotency-key': key } })
+    const answer = new Promise<{ status: number, body: string }>((resolve, reject) => {
+      req.on('response', (res: IncomingMessage) => {
+        let body = ''
+        res.setEncoding('utf8').on('data', (c: string) => { body += c }).on('end', () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on('error', reject)
+    })
+    return { req, answer }
+  }
+  async function until<T> (what: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const value = await what()
+      if (done(value)) return value
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error('timed out waiting')
+  }
+
+  t.test('progress is visible while lines stream in; the same key meanwhile is 409; then it completes', async (t) => {
+    const lines = linesOf('P', 3000)
+    const { req, answer } = open('progress-1')
+    req.write(lines.slice(0, 2500).join(''))
+    const midway = await until(() => findByKey('progress-1'), (i) => i?.lines >= 2000)
+    t.match(midway, { status: 'receiving', applied: 2000, rejected: 0, finishedAt: null })
+    const meanwhile = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'progress-1' }, payload: lines.join('') })
+    t.equal(meanwhile.statusCode, 409)
+    t.match(meanwhile.json(), { code: 'idempotency_request_in_flight', detail: new RegExp(midway.id) })
+    t.equal(meanwhile.headers['retry-after'], '5')
+    req.end(lines.slice(2500).join(''))
+    const { status, body } = await answer
+    t.equal(status, 201)
+    t.match(JSON.parse(body), { id: midway.id, status: 'completed', attempts: 1, lines: 3000, applied: 3000, rejected: 0, errors: [] })
+    t.equal(await countOf('P'), 3000)
+    const [audit] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${midway.id} and action = 'licence.imported'`))
+    t.equal(audit!.n, 2, 'one audit event per committed batch')
+  })
+
+  t.test('a dropped connection leaves an interrupted import; the retry under the same key applies nothing twice', async (t) => {
+    const lines = linesOf('R', 3000)
+    const { req, answer } = open('retry-1')
+    answer.catch(() => {})
+    req.write(lines.slice(0, 2500).join(''))
+    await until(() => findByKey('retry-1'), (i) => i?.applied >= 2000)
+    req.destroy()
+    const interrupted = await until(() => findByKey('retry-1'), (i) => i.status === 'interrupted')
+    t.equal(interrupted.applied, 2000, 'the batches committed before the drop stay')
+    t.equal(await countOf('R'), 2000)
+
+    const retry = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'retry-1' }, payload: lines.join('') })
+    t.equal(retry.statusCode, 200)
+    t.match(retry.json(), { id: interrupted.id, status: 'completed', attempts: 2, lines: 3000, applied: 3000, rejected: 0, errors: [] })
+    t.equal(await countOf('R'), 3000, 'every line once')
+
+    const before = await tableCounts(app)
+    const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'retry-1' }, payload: lines.join('') })
+    t.equal(replay.statusCode, 200)
+    t.equal(replay.headers['idempotent-replayed'], 'true')
+    t.same(replay.json(), retry.json())
+    const other = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'retry-1' }, payload: lines.slice(1).join('') })
+    t.equal(other.statusCode, 422)
+    t.match(other.json(), { code: 'idempotency_key_reused', errors: [{ in: 'header', pointer: '/idempotency-key' }] })
+    t.same(await tableCounts(app), before, 'neither the replay nor the refused body wrote anything')
+  })
+
+  t.test('without a key, sending the same lines again applies nothing: each is reported as taken', async (t) => {
+    const body = linesOf('N', 5).join('')
+    const first = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: body })
+    t.match(first.json(), { applied: 5, rejected: 0 })
+    const second = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: body })
+    t.equal(second.statusCode, 201)
+    t.match(second.json(), { applied: 0, rejected: 5 })
+    t.ok(second.json().errors.every((e: { code: string }) => e.code === 'licence_number_taken'))
+    t.equal(await countOf('N'), 5)
+  })
+
+  t.test('line endings, blank lines, overlong lines; every refused line is listed page by page', async (t) => {
+    const good = linesOf('E', 3).map((l) => l.trimEnd())
+    const long = JSON.stringify({ type: 'platform_permit', number: 'x'.repeat(20_000) })
+    const body = [good[0], '', '   ', long, good[1] + '\r', '[]', 'null', good[2]].join('\n')
+    const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: body })
+    t.equal(res.statusCode, 201)
+    const report = res.json()
+    t.match(report, { lines: 6, applied: 3, rejected: 3 })
+    t.same(report.errors.map((e: { line: number, code: string }) => [e.line, e.code]), [[4, 'payload_too_large'], [6, 'validation_failed'], [7, 'validation_failed']])
+    const page1 = await gz.inject({ url: `/v1/licence-imports/${report.id}/errors?limit=2` })
+    const page2 = await gz.inject({ url: `/v1/licence-imports/${report.id}/errors?limit=2&cursor=${page1.json().nextCursor}` })
+    t.same([...page1.json().items, ...page2.json().items], report.errors)
+    t.equal(page2.json().nextCursor, null)
+    t.match((await gz.inject({ url: `/v1/licence-imports/${report.id}` })).json(), { id: report.id, errors: report.errors })
+  })
+
+  t.test('an import belongs to its agency: another city and platforms cannot read it', async (t) => {
+    const [mine] = (await gz.inject({ url: '/v1/licence-imports?status=completed' })).json().items
+    t.ok(mine)
+    t.equal((await xiamen.inject({ url: `/v1/licence-imports/${mine.id}` })).statusCode, 404)
+    t.same((await xiamen.inject({ url: '/v1/licence-imports' })).json().items, [])
+    t.equal((await platform.inject({ url: `/v1/licence-imports/${mine.id}` })).statusCode, 403)
+    t.equal((await platform.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: linesOf('X', 1).join('') })).statusCode, 403)
+  })
+})
+
+t.test('an import larger than IMPORT_MAX_LINES stops at the limit and says where', async (t) => {
+  const app = await testApp(t, { IMPORT_MAX_LINES: 2 })
+  const { guangzhou: gz } = await actors(app)
+  const line = (n: number) => JSON.stringify({ type: 'platform_permit', number: `L${n}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: '01900000-0000-7000-8000-000000000000', validFrom: '2025-01-01', validUntil: '2026-01-01' })
+  const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: [1, 2, 3, 4].map(line).join('\n') })
+  t.equal(res.statusCode, 201)
+  t.match(res.json(), { lines: 2, rejected: 3 })
+  t.match(res.json().errors.at(-1), { line: 3, code: 'payload_too_large', errors: [{ code: 'import_too_large' }] })
+})
