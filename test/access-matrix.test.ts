@@ -25,7 +25,18 @@ const expected: Record<string, Role[]> = {
   'POST /v1/api-keys/:id/revocation': ['admin'],
   'GET /v1/audit': ['admin', 'regulator'],
   'GET /v1/audit/verify': ['admin'],
-  'GET /v1/events': ['admin', 'regulator', 'platform']
+  'GET /v1/events': ['admin', 'regulator', 'platform'],
+  'POST /v1/licences': ['regulator'],
+  'GET /v1/licences': ['admin', 'regulator', 'platform'],
+  'GET /v1/licences/:id': ['admin', 'regulator', 'platform'],
+  'POST /v1/licences/driver-lookup': ['admin', 'regulator', 'platform'],
+  'POST /v1/licences/:id/transitions': ['regulator'],
+  'GET /v1/licences/:id/transitions': ['admin', 'regulator', 'platform'],
+  'POST /v1/licence-imports': ['regulator'],
+  'GET /v1/licence-imports': ['admin', 'regulator'],
+  'GET /v1/licence-imports/:id': ['admin', 'regulator'],
+  'GET /v1/licence-imports/:id/errors': ['admin', 'regulator'],
+  'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']
 }
 
 t.test('every route × every role answers as the access table says', async (t) => {

@@ -29,7 +29,7 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
   const loaded = await tableCounts(first)
   const keysFile = demoKeysPath(configOf(first))!
   t.equal(keysFile.startsWith(dataDir), true, 'the keys are written under DATA_DIR')
-  const demoKeys = JSON.parse(readFileSync(keysFile, 'utf8')).keys as Array<{ role: string, key: string, jurisdictionCode?: string }>
+  const demoKeys = JSON.parse(readFileSync(keysFile, 'utf8')).keys as Array<{ role: string, key: string, jurisdictionCode?: string, enterpriseId?: string }>
   t.same(demoKeys.map((k) => k.role), ['regulator', 'regulator', 'regulator', 'regulator', 'platform', 'admin'], 'a transport bureau per city, a platform, an admin')
   const admin = client(first, demoKeys.find((k) => k.role === 'admin')!.key)
   t.equal(loaded.enterprises, seed.enterprises.length)
@@ -39,6 +39,31 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
   t.equal(list.json().items.length, seed.enterprises.length)
   const suspended = await admin.inject({ url: '/v1/enterprises?status=suspended' })
   t.ok(suspended.json().items.length >= 1, 'some demo enterprises are suspended')
+
+  // The demo register: every type, every status, in each city; the platform key sees its own only.
+  t.ok(loaded.licences! >= 2000, `a few thousand licences (${loaded.licences})`)
+  const licences = async (who: typeof admin, query: string) => {
+    const res = await who.inject({ url: `/v1/licences?limit=200&${query}` })
+    t.equal(res.statusCode, 200, query)
+    return res.json().items as Array<{ id: string, type: string, status: string, jurisdictionCode: string, enterpriseId: string, plate: string | null, number: string }>
+  }
+  for (const type of ['platform_permit', 'vehicle_certificate', 'driver_certificate', 'car_share_filing']) {
+    t.ok((await licences(admin, `type=${type}`)).length > 0, `some ${type}`)
+  }
+  for (const status of ['active', 'suspended', 'expired', 'revoked']) {
+    const found = await licences(admin, `status=${status}`)
+    t.ok(found.length > 0 && found.every((l) => l.status === status), `some ${status}`)
+  }
+  t.ok((await licences(admin, 'expiringWithinDays=30')).length > 0, 'some expire within 30 days')
+  for (const city of ['440100', '350200', '320600', '500000']) {
+    const vehicles = await licences(admin, `jurisdiction=${city}&type=vehicle_certificate&status=active`)
+    t.ok(vehicles.length > 0, `vehicles in ${city}`)
+    const verified = await client(first).inject({ url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicles[0]!.plate!)}` })
+    t.match(verified.json(), { valid: true, matches: [{ number: vehicles[0]!.number, status: 'active' }] }, `a ${city} plate verifies publicly`)
+  }
+  const platformKey = demoKeys.find((k) => k.role === 'platform')!
+  const own = await licences(client(first, platformKey.key), '')
+  t.ok(own.length > 0 && own.every((l) => l.enterpriseId === platformKey.enterpriseId), 'the demo platform sees its own licences only')
 
   const one = list.json().items.find((e: { status: string, jurisdictionCodes: string[] }) => e.status === 'active' && e.jurisdictionCodes.some((c) => c.startsWith('4401')))
   const guangzhou = client(first, demoKeys.find((k) => k.jurisdictionCode === '440100')!.key)

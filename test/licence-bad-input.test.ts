@@ -12,7 +12,7 @@ interface Case {
   name: string
   /** A licence of this type with these changes, sent to POST /v1/licences and as an import line. */
   licence?: [Type, (ids: Ids) => Record<string, unknown>]
-  request?: (ids: Ids) => { method?: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: unknown }
+  request?: (ids: Ids) => { method?: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: object }
   status: number
   code: string
   pointer?: { in: string, pointer: string, code?: string }
@@ -109,7 +109,7 @@ t.test('bad licence input gets a clear problem and writes nothing; in an import,
       const request = c.licence ? { method: 'POST' as const, url: '/v1/licences', payload: JSON.parse(lineOf(c)) } : c.request!(ids)
       const who = request.url.startsWith('/v1/public') ? anonymous : gz
       const res = await who.inject(request)
-      t.equal(res.statusCode, c.status, res.body)
+      t.equal(res.statusCode, c.status, `${c.name}: ${res.statusCode === c.status ? 'status' : res.body}`)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
       const problem = res.json()
       t.equal(problem.code, c.code)

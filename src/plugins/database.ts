@@ -1,9 +1,7 @@
 import fp from 'fastify-plugin'
-import { randomBytes } from 'node:crypto'
-import { eq } from 'drizzle-orm'
 import type { Config } from '../config.js'
 import { openDatabase, type Database, type DatabaseHandle } from '../db/client.js'
-import { serviceSecrets } from '../db/system-tables.js'
+import { serviceSecret } from '../db/secrets.js'
 import { cursorCodec, type Cursors } from '../lib/cursor.js'
 
 declare module 'fastify' {
@@ -12,13 +10,6 @@ declare module 'fastify' {
     database: DatabaseHandle
     cursors: Cursors
   }
-}
-
-/** A secret the service makes itself on first start and shares between replicas through the database. */
-export async function serviceSecret (db: Database, name: string): Promise<string> {
-  await db.insert(serviceSecrets).values({ name, value: randomBytes(32).toString('base64url') }).onConflictDoNothing()
-  const [row] = await db.select().from(serviceSecrets).where(eq(serviceSecrets.name, name))
-  return row!.value
 }
 
 /** Opens PGlite or PostgreSQL, applies migrations, and closes the database last on shutdown. */

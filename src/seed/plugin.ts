@@ -12,6 +12,8 @@ import { audited } from '../modules/audit/trail.js'
 import { changeEnterpriseStatus, registerEnterprise } from '../modules/enterprises/service.js'
 import type { CreateEnterprise } from '../modules/enterprises/schemas.js'
 import type { EnterpriseStatus } from '../modules/enterprises/status.js'
+import { driverIdHasher } from '../modules/licences/service.js'
+import { seedLicences } from './licences.js'
 
 const demoSeed = 'demo-2026-11'
 /**
@@ -44,7 +46,7 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
   const { agencies } = readSeed<{ agencies: CreateAgency[] }>('agencies.json')
   const { enterprises } = readSeed<{ enterprises: DemoEnterprise[] }>('enterprises.json')
   const seeder = systemPrincipal('demo seed')
-  const keys = await audited(app.db, seeder, `seed:${demoSeed}`, async (tx, audit) => {
+  const seeded = await audited(app.db, seeder, `seed:${demoSeed}`, async (tx, audit) => {
     const [first] = await tx.insert(seedRuns).values({ name: demoSeed }).onConflictDoNothing().returning()
     if (!first) return undefined
     const context = { jurisdictions: app.jurisdictions, requestId: `seed:${demoSeed}`, principal: seeder, audit }
@@ -56,6 +58,7 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
       for (const change of statusChanges) await changeEnterpriseStatus(tx, created.id, '*', change, context)
       createdEnterprises.push(created)
     }
+    const licences = await seedLicences(tx, createdAgencies, createdEnterprises, { ...context, hashId: await driverIdHasher(tx) })
     const issued = []
     for (const code of cityTransportBureaus) {
       const bureau = createdAgencies.find((a) => a.kind === 'transport' && a.jurisdictionCode === code)!
@@ -67,10 +70,11 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
     issued.push({ role: 'platform', holder: platform.nameZh, enterpriseId: platform.id, key: platformKey.key })
     const adminKey = await issueApiKey(tx, { role: 'admin', label: 'demo: administrator' }, seeder, audit)
     issued.push({ role: 'admin', holder: 'administrator', key: adminKey.key })
-    return issued
+    return { issued, licences }
   })
-  if (!keys) return
-  app.log.info({ agencies: agencies.length, enterprises: enterprises.length }, 'demo data loaded from seeds/')
+  if (!seeded) return
+  const { issued: keys, licences } = seeded
+  app.log.info({ agencies: agencies.length, enterprises: enterprises.length, licences }, 'demo data loaded from seeds/')
   const file = demoKeysPath(config)
   if (!file) return
   mkdirSync(config.DATA_DIR, { recursive: true })

@@ -13,7 +13,7 @@ import { appendAuditEvents } from '../audit/trail.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkLicence, type KnownAgency, type KnownEnterprise } from './rules.js'
 import { IssueLicenceBody, type IssueLicence, type LicenceImportApi } from './schemas.js'
-import { knownHolders, licencePath } from './service.js'
+import { insertLicences, knownHolders, licencePath } from './service.js'
 import { licenceImportErrors, licenceImports, type LicenceImportRow, type LicenceInsert } from './table.js'
 
 // Bulk import: NDJSON read as it arrives, a batch of lines at a time, each batch committed with its
@@ -247,8 +247,6 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
   return done!
 }
 
-const insertColumns = sql.raw('jurisdiction_code, id, type, number, issuing_agency_id, enterprise_id, valid_from, valid_until, plate, plate_colour, vin, driver_id_hash, driver_id_masked, import_line')
-
 /** Checks a batch against the register and commits it with its counts, refused lines and audit event. */
 async function applyBatch (
   ctx: ImportContext, importId: string, batch: Array<Parsed | LineError>, counts: { lines: number, applied: number, rejected: number },
@@ -282,19 +280,10 @@ async function applyBatch (
   await ctx.db.transaction(async (tx) => {
     let applied = 0
     if (rows.length) {
-      const column = <K extends keyof (typeof rows)[number]>(k: K) => sql.param(rows.map((r) => r[k] ?? null))
-      const inserted = rowsOf<{ import_line: number }>(await tx.execute(sql`
-        insert into licences (${insertColumns}, issued_by_key_id, import_id)
-        select u.*, ${ctx.principal.keyId}::uuid, ${importId}::uuid
-        from unnest(${column('jurisdictionCode')}::char(6)[], ${sql.param(rows.map(() => uuidv7()))}::uuid[], ${column('type')}::text[], ${column('number')}::text[],
-          ${column('issuingAgencyId')}::uuid[], ${column('enterpriseId')}::uuid[], ${column('validFrom')}::date[], ${column('validUntil')}::date[],
-          ${column('plate')}::text[], ${column('plateColour')}::text[], ${column('vin')}::char(17)[], ${column('driverIdHash')}::text[],
-          ${column('driverIdMasked')}::text[], ${column('line')}::int[]) as u
-        on conflict (jurisdiction_code, type, number) do nothing
-        returning import_line`))
+      const inserted = await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId })
       applied = inserted.length
       if (inserted.length < rows.length) {
-        const landed = new Set(inserted.map((r) => r.import_line))
+        const landed = new Set(inserted.map((r) => r.line))
         const refused = rows.filter((r) => !landed.has(r.line))
         const byLine = new Map(refused.map((r) => [r.line, r]))
         // A number already in the register: applied by this import before (a retry), or taken.

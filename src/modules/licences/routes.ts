@@ -1,9 +1,7 @@
-import { createHmac } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Readable } from 'node:stream'
-import { serviceSecret } from '../../plugins/database.js'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { ProblemError } from '../../lib/problems.js'
 import {
@@ -15,16 +13,14 @@ import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, IssueLicenceBody, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerifyQuery
 } from './schemas.js'
-import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
+import { driverIdHasher, findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
 
 const tags = ['licences']
 const licence = { $ref: 'Licence' }
 const ndjson = 'application/x-ndjson'
 
 export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number }> = async (app, opts) => {
-  // Driver ID numbers are matched by a keyed hash; the key lives with the data, shared by replicas.
-  const idKey = await serviceSecret(app.db, 'driver-id-hmac')
-  const hashId = (id: string) => createHmac('sha256', idKey).update(id).digest('base64url')
+  const hashId = await driverIdHasher(app.db)
   const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
 
   // An import body is read as a stream, line by line, never whole: no body limit applies to it.

@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto'
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
-import type { Database } from '../../db/client.js'
+import { rowsOf, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
+import { serviceSecret } from '../../db/secrets.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
 import { stale } from '../../lib/preconditions.js'
@@ -16,7 +18,7 @@ import { checkPlate, checkResidentId } from './identifiers.js'
 import { addDays, dateIn, effectiveStatus, nextStatus, possibleActions, todayFor, validOn } from './lifecycle.js'
 import { checkLicence, failureProblem, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
 import type { IssueLicence, LicenceApi, LicenceFilters, LicenceTransitionApi, Transition, VerificationApi } from './schemas.js'
-import { licences, licenceTransitions, type LicenceRow, type LicenceTransitionRow } from './table.js'
+import { licences, licenceTransitions, type LicenceInsert, type LicenceRow, type LicenceTransitionRow } from './table.js'
 
 export interface LicenceContext {
   jurisdictions: JurisdictionRegistry
@@ -24,6 +26,12 @@ export interface LicenceContext {
   hashId: (id: string) => string
   requestId: string
   audit: Audit
+}
+
+/** Driver ID numbers are matched by a keyed hash; the key lives with the data, shared by replicas. */
+export async function driverIdHasher (db: Database): Promise<(id: string) => string> {
+  const key = await serviceSecret(db, 'driver-id-hmac')
+  return (id) => createHmac('sha256', key).update(id).digest('base64url')
 }
 
 export function licencePath (id: string): string {
@@ -93,6 +101,26 @@ export async function knownHolders (db: Database, agencyIds: string[], enterpris
     agencies: new Map<string, KnownAgency>(agencyRows.map((a) => [a.id, a])),
     enterprises: new Map<string, KnownEnterprise>(enterpriseRows.map((e) => [e.id, e]))
   }
+}
+
+const insertColumns = sql.raw('jurisdiction_code, id, type, number, issuing_agency_id, enterprise_id, valid_from, valid_until, plate, plate_colour, vin, driver_id_hash, driver_id_masked, import_line')
+
+/**
+ * Many checked licences in one statement (a column array each, so the statement's size does not
+ * grow with the batch). A number already taken is skipped, not an error: the ids and lines of
+ * those that landed come back, and the caller reports the others.
+ */
+export async function insertLicences (tx: Database, rows: Array<Omit<LicenceInsert, 'id'> & { line: number }>, from: { keyId: string | null, importId: string | null }) {
+  const column = <K extends keyof (typeof rows)[number]>(k: K) => sql.param(rows.map((r) => r[k] ?? null))
+  return rowsOf<{ id: string, line: number }>(await tx.execute(sql`
+    insert into licences (${insertColumns}, issued_by_key_id, import_id)
+    select u.*, ${from.keyId}::uuid, ${from.importId}::uuid
+    from unnest(${column('jurisdictionCode')}::char(6)[], ${sql.param(rows.map(() => uuidv7()))}::uuid[], ${column('type')}::text[], ${column('number')}::text[],
+      ${column('issuingAgencyId')}::uuid[], ${column('enterpriseId')}::uuid[], ${column('validFrom')}::date[], ${column('validUntil')}::date[],
+      ${column('plate')}::text[], ${column('plateColour')}::text[], ${column('vin')}::char(17)[], ${column('driverIdHash')}::text[],
+      ${column('driverIdMasked')}::text[], ${column('line')}::int[]) as u
+    on conflict (jurisdiction_code, type, number) do nothing
+    returning id, import_line as line`))
 }
 
 export async function issueLicence (tx: Database, input: IssueLicence, ctx: LicenceContext): Promise<LicenceApi> {
