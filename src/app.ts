@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { requestId } from './lib/request-id.js'
 import database from './plugins/database.js'
-import errors from './plugins/errors.js'
+import errors, { clientErrorProblem } from './plugins/errors.js'
 import health from './plugins/health.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
@@ -56,7 +56,8 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     requestTimeout: 0,
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5000,
     keepAliveTimeout: 10_000,
-    return503OnClosing: true
+    return503OnClosing: true,
+    clientErrorHandler: clientErrorProblem
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installValidators(app)

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { testApp } from './helpers/app.js'
 import { actors, client } from './helpers/actors.js'
@@ -63,4 +64,29 @@ t.test('the log redacts keys and carries the request id on every request line', 
   t.notMatch(lines.join(''), guangzhou.key!.split('_')[2], 'the key never reaches the log')
   app.log.info({ driver: { idNumber: '440106199001011234', phone: '13812345678' } }, 'personal data')
   t.notMatch(lines.at(-1)!, /440106199001011234|13812345678/, 'personal data fields are redacted at the logger')
+})
+
+t.test('a request Node cannot parse still gets a problem: raw Chinese in a URL says to percent-encode it', async (t) => {
+  const app = await testApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  /** Sends bytes as they are, as a hand-typed curl or a naive client would, and reads the answer. */
+  const raw = (request: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request))
+    let answer = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk }).on('close', () => resolve(answer)).on('error', reject)
+  })
+  const problemOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
+
+  const unencoded = await raw('GET /v1/public/licences/verify?plate=粤A12345 HTTP/1.1\r\nHost: x\r\n\r\n')
+  t.match(unencoded, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.match(unencoded, /content-type: application\/problem\+json; charset=utf-8/i)
+  t.match(problemOf(unencoded), { status: 400, code: 'bad_request', detail: /percent-encod.*%E7%B2%A4A12345/ })
+
+  const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nx-filler: ${'a'.repeat(20_000)}\r\n\r\n`)
+  t.match(huge, /^HTTP\/1\.1 431 /)
+  t.match(problemOf(huge), { status: 431, code: 'headers_too_large' })
+
+  const encoded = await raw(`GET /v1/public/licences/verify?plate=${encodeURIComponent('粤A12345')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+  t.match(encoded, /^HTTP\/1\.1 200 OK\r\n/, 'the same request percent-encoded is answered')
 })

@@ -26,6 +26,7 @@ export const catalogue = {
   licence_number_taken: { status: 409, title: 'A licence of this type with this number already exists in the jurisdiction' },
   invalid_status_transition: { status: 409, title: 'The status cannot change that way' },
   idempotency_request_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  request_timeout: { status: 408, title: 'The request did not arrive whole in time' },
   precondition_failed: { status: 412, title: 'The resource has changed since the given ETag' },
   payload_too_large: { status: 413, title: 'The body is larger than allowed' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
@@ -36,6 +37,7 @@ export const catalogue = {
   idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   precondition_required: { status: 428, title: 'This change needs an If-Match header' },
   rate_limited: { status: 429, title: 'Too many requests; slow down' },
+  headers_too_large: { status: 431, title: 'The request headers are larger than allowed' },
   internal_error: { status: 500, title: 'Internal error' },
   database_unavailable: { status: 503, title: 'The database is unavailable; retry later' },
   service_unavailable: { status: 503, title: 'The service is unavailable; retry later' }

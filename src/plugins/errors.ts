@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue, problemTypeBase, ProblemError, type ProblemCode, type ProblemDetail } from '../lib/problems.js'
 import { isDatabaseUnavailable, isRefusedValue } from '../db/errors.js'
@@ -92,6 +94,27 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, probl
       requestId: String(request.id),
       ...problem.extensions
     })
+}
+
+/**
+ * Requests Node cannot parse never reach a route; they still get a problem, not Fastify's bare
+ * JSON. The common one: a plate or licence number sent with raw Chinese characters in the URL.
+ */
+export function clientErrorProblem (err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [code, detail]: [ProblemCode, string] = err.code === 'HPE_INVALID_URL'
+    ? ['bad_request', 'The URL holds a character that must be percent-encoded: send non-ASCII characters as UTF-8 percent-encoding, e.g. plate=%E7%B2%A4A12345 for 粤A12345']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'The request headers are larger than allowed']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'The request did not arrive whole in time']
+        : ['bad_request', 'The request is not valid HTTP']
+  const { status, title } = catalogue[code]
+  const body = JSON.stringify({ type: problemTypeBase + code, title, status, detail, code })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
 }
 
 export interface ErrorsOptions { retryAfterSeconds: number }
