@@ -1,11 +1,7 @@
 // `npm run bench`: the API beside a bare Fastify + pg handler, same queries, same run, on PostgreSQL:
 // point read of an enterprise and a filtered list page at 10,000 and at 100,000 enterprises; then
 // enterprise updates with the audit trail beside the same API with it off.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
+import type { ChildProcess } from 'node:child_process'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { defaultConfig } from '../src/config.js'
@@ -15,10 +11,7 @@ import { systemPrincipal } from '../src/auth/principal.js'
 import { createAgency } from '../src/modules/agencies/service.js'
 import { issueApiKey } from '../src/modules/api-keys/service.js'
 import { audited } from '../src/modules/audit/trail.js'
-
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+import { adminUrl, benchDatabases, compare, connections, seconds, startServer, stopServers, type Request } from './harness.js'
 
 const districts = ['440103', '440104', '440105', '440106', '440111', '440112', '350203', '350206', '320612', '320613', '500103', '500105']
 const sectorSets = [['ride_hailing'], ['bike_share'], ['car_share'], ['car_share', 'ride_hailing']]
@@ -49,54 +42,8 @@ async function loadEnterprises (pool: pg.Pool, from: number, total: number): Pro
   return ids
 }
 
-async function startServer (mode: 'app' | 'app-without-audit' | 'bare', url: string): Promise<{ port: number, child: ChildProcess }> {
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the API process there, for finding its overhead.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${mode}`] : []
-  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('./servers.js', import.meta.url)), mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
-  })
-  return { port: (JSON.parse(line) as { port: number }).port, child }
-}
-
-interface Request { method?: 'GET' | 'PATCH', path: string, headers?: Record<string, string>, body?: string }
-
-async function load (port: number, next: () => Request) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }]
-  })
-  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors on port ${port}`)
-  return { rps: result.requests.average, p99: result.latency.p99 }
-}
-
-interface Figures { rps: number, p99: number }
-
-/** The measured side against its baseline, interleaved twice so machine drift touches both alike. */
-async function compare (label: string, sides: { measured: [string, number], baseline: [string, number] }, next: () => Request) {
-  const runs: Figures[][] = [[], []]
-  for (let round = 0; round < 2; round++) {
-    runs[1]!.push(await load(sides.baseline[1], next))
-    runs[0]!.push(await load(sides.measured[1], next))
-  }
-  const mean = (xs: Figures[]) => ({ rps: xs.reduce((s, x) => s + x.rps, 0) / xs.length, p99: xs.reduce((s, x) => s + x.p99, 0) / xs.length })
-  const [measured, baseline] = [mean(runs[0]!), mean(runs[1]!)]
-  const ratio = measured.rps / baseline.rps
-  const side = (name: string, f: Figures) => `${name} ${f.rps.toFixed(0).padStart(6)} req/s p99 ${f.p99.toFixed(1).padStart(5)} ms`
-  console.log(`${label.padEnd(36)} ${side(sides.measured[0], measured)} | ${side(sides.baseline[0], baseline)} | ratio ${ratio.toFixed(2)}`)
-  return { app: measured, baseline, ratio }
-}
-
-const name = `poa_bench_${randomBytes(4).toString('hex')}`
-const admin = new pg.Client({ connectionString: adminUrl })
-await admin.connect()
-await admin.query(`create database ${name}`)
-const url = new URL(adminUrl)
-url.pathname = `/${name}`
-const databaseUrl = url.toString()
+const databases = await benchDatabases()
+const databaseUrl = await databases.create()
 const children: ChildProcess[] = []
 try {
   // Migrate through the app itself and issue the keys the load uses; then bulk-load.
@@ -144,7 +91,6 @@ try {
   if (small && large) console.log(`list page p99 ${small.app.p99.toFixed(1)} ms at 10k → ${large.app.p99.toFixed(1)} ms at 100k (ratio ${(large.app.p99 / small.app.p99).toFixed(2)}; must not grow with the table)`)
   await pool.end()
 } finally {
-  await Promise.all(children.map((child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM') })))
-  await admin.query(`drop database if exists ${name} with (force)`)
-  await admin.end()
+  await stopServers(children)
+  await databases.drop()
 }

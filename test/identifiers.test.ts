@@ -1,5 +1,6 @@
 import t from 'tap'
 import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes, residentIdCheckDigit, vinCheckDigit } from '../src/modules/licences/identifiers.js'
+import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 
 const today = '2026-11-23'
 
@@ -43,4 +44,15 @@ t.test('plates (GA 36-2018): ordinary, new-energy small and large, and what is r
   t.equal(checkPlate('X A12345'.replace(' ', '')).failure?.code, 'plate_province')
   t.equal(checkPlate('粤A1234!').failure?.code, 'plate_character')
   t.same(platePrefixes['500000'], ['渝A', '渝B', '渝C', '渝D', '渝F', '渝G', '渝H'])
+})
+
+t.test('sample identifiers (demo data, tests, benchmark) pass the rules and do not repeat', async (t) => {
+  const serials = [0, 1, 99_999, 100_000, 100_001, 1_000_000, 31_000_000, ...Array.from({ length: 2000 }, (_, i) => i * 15_485 + 7)]
+  const plates = serials.map((n) => samplePlate('粤A', n))
+  t.equal(new Set(plates).size, serials.length, 'one plate per serial')
+  t.same(plates.slice(0, 5), ['粤A00000', '粤A00001', '粤A99999', '粤AA0000', '粤AA0001'])
+  t.ok(plates.every((p) => checkPlate(p).failure === undefined && checkPlate(p).plate === p), 'every plate is valid under GA 36')
+  t.match(checkPlate(samplePlate('粤A', 42, true)), { plate: '粤AD00042', kind: 'new_energy', power: 'pure_electric' })
+  t.ok(serials.every((n) => checkVin(sampleVin(n)).failure === undefined), 'every VIN has its check digit')
+  t.same(checkResidentId(sampleResidentId('440106', '19900101', 7), today), { id: sampleResidentId('440106', '19900101', 7), birthDate: '1990-01-01', sex: 'male' })
 })

@@ -13,10 +13,20 @@ export function sampleVin (serial: number, maker = 'LSV'): string {
   return draft.slice(0, 8) + vinCheckDigit(draft) + draft.slice(9)
 }
 
-/** A plate of the given prefix (e.g. 粤A): five digits, or D and five digits for a new-energy vehicle. */
+const plateLetters = 'ABCDEFGHJKLMNPQRSTUVWXYZ'
+const plateCharacters = '0123456789' + plateLetters
+
+/**
+ * A plate of the given prefix (e.g. 粤A), unique per serial: five digits below 100,000, then a
+ * letter and four characters (up to 100,000 + 24 × 34^4, some 32 million); or, for a new-energy
+ * vehicle, D and five digits.
+ */
 export function samplePlate (prefix: string, serial: number, newEnergy = false): string {
-  const digits = String(serial % 100000).padStart(5, '0')
-  return newEnergy ? `${prefix}D${digits}` : `${prefix}${digits}`
+  if (newEnergy || serial < 100_000) return `${prefix}${newEnergy ? 'D' : ''}${String(serial % 100_000).padStart(5, '0')}`
+  let n = serial - 100_000
+  let tail = ''
+  for (let i = 0; i < 4; i++, n = Math.floor(n / plateCharacters.length)) tail = plateCharacters[n % plateCharacters.length] + tail
+  return `${prefix}${plateLetters[n % plateLetters.length]}${tail}`
 }
 
 /** A resident ID number registered in `region`, born on `birth` (YYYYMMDD), with its check digit. */

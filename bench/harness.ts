@@ -1,0 +1,84 @@
+// What the benchmarks share: a throw-away PostgreSQL database, a server in its own process, and a
+// load run of the measured side beside its baseline, interleaved so that drift touches both alike.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import pg from 'pg'
+
+export const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+export const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+
+/** A fresh database on the benchmark's server; `drop` removes it (and every database made here). */
+export async function benchDatabases () {
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  const made: string[] = []
+  return {
+    async create (suffix = ''): Promise<string> {
+      const name = `poa_bench_${randomBytes(4).toString('hex')}${suffix}`
+      await admin.query(`create database ${name}`)
+      made.push(name)
+      const url = new URL(adminUrl)
+      url.pathname = `/${name}`
+      return url.toString()
+    },
+    async drop () {
+      for (const name of made) await admin.query(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    }
+  }
+}
+
+export type ServerMode = 'app' | 'app-without-audit' | 'bare'
+
+/** One of bench/servers.ts's servers in a child process, once it listens. */
+export async function startServer (mode: ServerMode, url: string): Promise<{ port: number, child: ChildProcess }> {
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the API process there, for finding its overhead.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${mode}`] : []
+  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('./servers.js', import.meta.url)), mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
+  })
+  return { port: (JSON.parse(line) as { port: number }).port, child }
+}
+
+export async function stopServers (children: ChildProcess[]) {
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(undefined)
+    child.once('exit', resolve)
+    child.kill('SIGTERM')
+  })))
+}
+
+export interface Request { method?: 'GET' | 'PATCH', path: string, headers?: Record<string, string>, body?: string }
+export interface Figures { rps: number, p99: number }
+
+async function load (port: number, next: () => Request): Promise<Figures> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }]
+  })
+  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors on port ${port}`)
+  return { rps: result.requests.average, p99: result.latency.p99 }
+}
+
+/** The measured side against its baseline, interleaved twice so machine drift touches both alike. */
+export async function compare (label: string, sides: { measured: [string, number], baseline: [string, number] }, next: () => Request) {
+  const runs: Figures[][] = [[], []]
+  for (let round = 0; round < 2; round++) {
+    runs[1]!.push(await load(sides.baseline[1], next))
+    runs[0]!.push(await load(sides.measured[1], next))
+  }
+  const mean = (xs: Figures[]) => ({ rps: xs.reduce((s, x) => s + x.rps, 0) / xs.length, p99: xs.reduce((s, x) => s + x.p99, 0) / xs.length })
+  const [measured, baseline] = [mean(runs[0]!), mean(runs[1]!)]
+  const ratio = measured.rps / baseline.rps
+  const side = (name: string, f: Figures) => `${name} ${f.rps.toFixed(0).padStart(6)} req/s p99 ${f.p99.toFixed(1).padStart(5)} ms`
+  console.log(`${label.padEnd(36)} ${side(sides.measured[0], measured)} | ${side(sides.baseline[0], baseline)} | ratio ${ratio.toFixed(2)}`)
+  return { app: measured, baseline, ratio }
+}

@@ -1,0 +1,175 @@
+// `npm run bench:licences`, on PostgreSQL: a city's register of vehicle certificates (1,000,000 by
+// default, BENCH_LICENCES) imported over HTTP as NDJSON, beside a raw COPY of the same rows into an
+// identical, freshly migrated database in the same run; the server's resident memory while it
+// imports; then, at that size, a regulator's filtered list pages and the public verification of a
+// plate, the API beside a bare Fastify + pg handler running the same queries.
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { buildApp } from '../src/app.js'
+import { systemPrincipal } from '../src/auth/principal.js'
+import { defaultConfig } from '../src/config.js'
+import { uuidv7 } from '../src/lib/uuid.js'
+import { createAgency } from '../src/modules/agencies/service.js'
+import { issueApiKey } from '../src/modules/api-keys/service.js'
+import { audited } from '../src/modules/audit/trail.js'
+import { registerEnterprise } from '../src/modules/enterprises/service.js'
+import { organisationCodeCheck, usccCheckCharacter } from '../src/modules/enterprises/uscc.js'
+import { addDays, dateIn } from '../src/modules/licences/lifecycle.js'
+import { samplePlate, sampleVin } from '../src/seed/licence-samples.js'
+import { benchDatabases, compare, connections, seconds, startServer, stopServers } from './harness.js'
+
+const total = Number(process.env.BENCH_LICENCES ?? 1_000_000)
+const linesPerChunk = 500
+const today = dateIn('Asia/Shanghai')
+
+interface Register { agencyId: string, enterpriseIds: string[] }
+
+/** The i-th certificate: unique number, plate and VIN; one in ten new-energy; validity spread from 200 days ago to 1,500 ahead. */
+function certificate (i: number, register: Register) {
+  const newEnergy = i % 10 === 0
+  const validUntil = addDays(today, ((i * 7919) % 1700) - 200)
+  return {
+    type: 'vehicle_certificate' as const,
+    number: `440100运${String(i).padStart(8, '0')}`,
+    jurisdictionCode: '440100',
+    issuingAgencyId: register.agencyId,
+    enterpriseId: register.enterpriseIds[i % register.enterpriseIds.length]!,
+    validFrom: addDays(validUntil, -1460),
+    validUntil,
+    plate: newEnergy ? samplePlate('粤A', i / 10, true) : samplePlate('粤A', i),
+    plateColour: newEnergy ? 'green' : 'blue',
+    vin: sampleVin(i)
+  }
+}
+
+/** The register as chunks of NDJSON, made as they are sent. */
+function * ndjson (register: Register): Generator<Buffer> {
+  for (let start = 0; start < total; start += linesPerChunk) {
+    let chunk = ''
+    for (let i = start; i < Math.min(total, start + linesPerChunk); i++) chunk += JSON.stringify(certificate(i, register)) + '\n'
+    yield Buffer.from(chunk)
+  }
+}
+
+const copyColumns = 'jurisdiction_code, id, type, number, issuing_agency_id, enterprise_id, valid_from, valid_until, plate, plate_colour, vin, import_line'
+
+/** The same rows as COPY text, already in the form the register stores. */
+function * copyRows (register: Register): Generator<Buffer> {
+  for (let start = 0; start < total; start += linesPerChunk) {
+    let chunk = ''
+    for (let i = start; i < Math.min(total, start + linesPerChunk); i++) {
+      const c = certificate(i, register)
+      chunk += [c.jurisdictionCode, uuidv7(), c.type, c.number, c.issuingAgencyId, c.enterpriseId, c.validFrom, c.validUntil, c.plate, c.plateColour, c.vin, i + 1].join('\t') + '\n'
+    }
+    yield Buffer.from(chunk)
+  }
+}
+
+function uscc (n: number): string {
+  const body = `MA${String(n).padStart(6, '0')}`
+  const first17 = `91440106${body}${organisationCodeCheck(body)}`
+  return first17 + usccCheckCharacter(first17)
+}
+
+/** Migrates a database through the app; makes the bureau, 24 platforms and the keys the load uses. */
+async function prepare (databaseUrl: string) {
+  const setup = await buildApp({ config: defaultConfig({ DATABASE_URL: databaseUrl, DEMO_DATA: false }), logger: false })
+  await setup.ready()
+  const operator = systemPrincipal('benchmark')
+  const made = await audited(setup.db, operator, 'bench', async (tx, audit) => {
+    const context = { jurisdictions: setup.jurisdictions, requestId: 'bench', principal: operator, audit }
+    const bureau = await createAgency(tx, { nameZh: '广州市交通运输局', kind: 'transport', jurisdictionCode: '440100' }, setup.jurisdictions, audit)
+    const enterpriseIds = []
+    for (let n = 0; n < 24; n++) {
+      enterpriseIds.push((await registerEnterprise(tx, { uscc: uscc(n), nameZh: `广州基准出行科技有限公司${n}`, sectors: ['ride_hailing'], jurisdictionCodes: ['440106'] }, context)).id)
+    }
+    const key = (await issueApiKey(tx, { role: 'regulator', agencyId: bureau.id, label: 'bench' }, operator, audit)).key
+    return { register: { agencyId: bureau.id, enterpriseIds }, key }
+  })
+  await setup.close()
+  return made
+}
+
+/** Resident memory of a process, from /proc: now and the peak so far (Linux). */
+function memoryOf (pid: number): { rss: number, peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') }
+}
+
+/** Streams the register to the API as one import request; resolves with the import's answer. */
+function importOverHttp (port: number, key: string, register: Register): Promise<{ status: number, body: { applied: number, rejected: number, lines: number } }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      port,
+      method: 'POST',
+      path: '/v1/licence-imports',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson', 'idempotency-key': `bench-${Date.now()}` }
+    }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (c: string) => { text += c }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    pipeline(Readable.from(ndjson(register)), req).catch(reject)
+  })
+}
+
+const databases = await benchDatabases()
+const children: ChildProcess[] = []
+try {
+  const [apiUrl, copyUrl] = [await databases.create(), await databases.create('_copy')]
+  const api = await prepare(apiUrl)
+  const baseline = await prepare(copyUrl)
+  console.log(`PostgreSQL; ${total.toLocaleString('en')} vehicle certificates; then ${connections} connections, ${seconds} s a run, each side run twice interleaved`)
+
+  // Baseline: the rows, already checked and shaped, copied straight into the same table and indexes.
+  const copyPool = new pg.Pool({ connectionString: copyUrl, max: 1 })
+  const copyClient = await copyPool.connect()
+  let started = performance.now()
+  await pipeline(Readable.from(copyRows(baseline.register)), copyClient.query(copyFrom(`copy licences (${copyColumns}) from stdin`)))
+  const copySeconds = (performance.now() - started) / 1000
+  const [copied] = (await copyClient.query<{ n: number }>('select count(*)::int as n from licences')).rows
+  copyClient.release()
+  await copyPool.end()
+
+  // The API: one streaming request, its memory sampled while it works.
+  const app = await startServer('app', apiUrl)
+  children.push(app.child)
+  const idle = memoryOf(app.child.pid!)
+  let highest = idle.rss
+  const sampler = setInterval(() => { highest = Math.max(highest, memoryOf(app.child.pid!).rss) }, 250)
+  started = performance.now()
+  const imported = await importOverHttp(app.port, api.key, api.register)
+  const importSeconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  const after = memoryOf(app.child.pid!)
+  if (imported.status !== 201 || imported.body.applied !== total) throw new Error(`import answered ${imported.status}: ${JSON.stringify(imported.body).slice(0, 500)}`)
+
+  const copyRate = copied!.n / copySeconds
+  const importRate = imported.body.applied / importSeconds
+  console.log(`raw COPY        ${copied!.n.toLocaleString('en').padStart(10)} rows in ${copySeconds.toFixed(1).padStart(6)} s  ${copyRate.toFixed(0).padStart(7)} rows/s`)
+  console.log(`HTTP import     ${imported.body.applied.toLocaleString('en').padStart(10)} rows in ${importSeconds.toFixed(1).padStart(6)} s  ${importRate.toFixed(0).padStart(7)} rows/s  ratio ${(importRate / copyRate).toFixed(2)} (target ≥ 0.50)`)
+  console.log(`server memory   idle ${idle.rss.toFixed(0)} MB, highest sampled ${highest.toFixed(0)} MB, peak (VmHWM) ${after.peak.toFixed(0)} MB (target < 200 MB)`)
+
+  // Reads at that size, once the statistics know it (autovacuum would get there on its own).
+  const pool = new pg.Pool({ connectionString: apiUrl, max: 1 })
+  await pool.query('analyze licences')
+  const plates = (await pool.query<{ plate: string }>('select plate from licences tablesample system (1) limit 10000')).rows.map((r) => r.plate)
+  await pool.end()
+  const bare = await startServer('bare', apiUrl)
+  children.push(bare.child)
+  const sides = { measured: ['app', app.port] as [string, number], baseline: ['bare', bare.port] as [string, number] }
+  const asBureau = { authorization: `Bearer ${api.key}` }
+  const active = await compare('list: active vehicles, 50 a page', sides, () => ({ path: '/v1/licences?type=vehicle_certificate&status=active&jurisdiction=440100&limit=50', headers: asBureau }))
+  const expiring = await compare('list: expiring within 30 days', sides, () => ({ path: '/v1/licences?expiringWithinDays=30&limit=50', headers: asBureau }))
+  const verify = await compare('public verification of a plate', sides, () => ({ path: `/v1/public/licences/verify?plate=${encodeURIComponent(plates[Math.floor(Math.random() * plates.length)]!)}` }))
+  console.log(`p99 at ${total.toLocaleString('en')} licences: active list ${active.app.p99.toFixed(1)} ms, expiring list ${expiring.app.p99.toFixed(1)} ms, verification ${verify.app.p99.toFixed(1)} ms`)
+} finally {
+  await stopServers(children)
+  await databases.drop()
+}
