@@ -1,4 +1,6 @@
 import Fastify, { type FastifyServerOptions } from 'fastify'
+import { pino } from 'pino'
+import { withoutQueryValues } from './db/errors.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { requestId } from './lib/request-id.js'
@@ -7,6 +9,7 @@ import errors, { clientErrorProblem } from './plugins/errors.js'
 import health from './plugins/health.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
+import personalData from './plugins/personal-data.js'
 import { installValidators } from './plugins/validation.js'
 import writes from './plugins/writes.js'
 import jurisdictionRegistry from './modules/jurisdictions/plugin.js'
@@ -41,7 +44,8 @@ export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.key', '*.idNumber', '*.licenseId', '*.phone', '*.mobile', '*.driverName'],
       censor: '[redacted]'
-    }
+    },
+    serializers: { err: (err: Error) => pino.stdSerializers.err(withoutQueryValues(err) as Error) }
   }
 }
 
@@ -92,6 +96,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   await app.register(openapi)
   for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
   await app.register(database, { config })
+  await app.register(personalData, { config })
   await app.register(metrics)
   await app.register(health, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS, readinessTimeoutMs: 2000 })
   await app.register(jurisdictionRegistry)

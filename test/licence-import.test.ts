@@ -2,7 +2,8 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
-import { samplePlate, sampleVin } from '../src/seed/licence-samples.js'
+import { importLimits } from '../src/modules/licences/imports.js'
+import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 import { actors, platformFor } from './helpers/actors.js'
 import { tableCounts, testApp } from './helpers/app.js'
 import { registerEnterprise } from './helpers/fixtures.js'
@@ -88,6 +89,8 @@ t.test('bulk import', async (t) => {
     t.equal(retry.statusCode, 200)
     t.match(retry.json(), { id: interrupted.id, status: 'completed', attempts: 2, lines: 3000, applied: 3000, rejected: 0, errors: [] })
     t.equal(await countOf('R'), 3000, 'every line once')
+    const [batches] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${interrupted.id} and action = 'licence.imported'`))
+    t.equal(batches!.n, 2, 'the retry skipped the committed batch and applied only the rest')
 
     const before = await tableCounts(app)
     const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'retry-1' }, payload: lines.join('') })
@@ -98,6 +101,71 @@ t.test('bulk import', async (t) => {
     t.equal(other.statusCode, 422)
     t.match(other.json(), { code: 'idempotency_key_reused', errors: [{ in: 'header', pointer: '/idempotency-key' }] })
     t.same(await tableCounts(app), before, 'neither the replay nor the refused body wrote anything')
+  })
+
+  t.test('a retry with another body under the key of an interrupted import is refused before anything is applied', async (t) => {
+    const lines = linesOf('D', 3000)
+    const { req, answer } = open('different-1')
+    answer.catch(() => {})
+    req.write(lines.slice(0, 2500).join(''))
+    await until(() => findByKey('different-1'), (i) => i?.applied >= 2000)
+    req.destroy()
+    const interrupted = await until(() => findByKey('different-1'), (i) => i.status === 'interrupted')
+    const before = await tableCounts(app)
+    const changed = [...lines]
+    changed[10] = changed[10]!.replace('2029-12-31', '2030-12-31')
+    const other = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'different-1' }, payload: changed.join('') })
+    t.equal(other.statusCode, 422)
+    t.match(other.json(), { code: 'idempotency_key_reused', errors: [{ in: 'header', pointer: '/idempotency-key' }] })
+    const shorter = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'different-1' }, payload: lines.slice(0, 1500).join('') })
+    t.equal(shorter.statusCode, 422, 'a body that ends inside the committed part is another body too')
+    const after = await tableCounts(app)
+    t.same({ ...after, licence_imports: before.licence_imports }, before, 'nothing applied')
+    t.match(await findByKey('different-1'), { id: interrupted.id, status: 'interrupted', lines: 2000, applied: 2000 })
+    const right = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'different-1' }, payload: lines.join('') })
+    t.equal(right.statusCode, 200)
+    t.match(right.json(), { id: interrupted.id, status: 'completed', lines: 3000, applied: 3000, rejected: 0 })
+    t.equal(await countOf('D'), 3000)
+  })
+
+  t.test('a live but slow sender keeps its import; a silent one is taken over, and its own request then commits nothing', async (t) => {
+    const saved = { ...importLimits }
+    t.teardown(() => Object.assign(importLimits, saved))
+    Object.assign(importLimits, { heartbeatMs: 50, staleAfterMs: 400 })
+    const slow = open('slow-1')
+    slow.req.write(linesOf('S', 10).join(''))
+    await until(() => findByKey('slow-1'), (i) => i !== undefined)
+    await new Promise((resolve) => setTimeout(resolve, 900))
+    const meanwhile = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'slow-1' }, payload: linesOf('S', 10).join('') })
+    t.equal(meanwhile.statusCode, 409, 'the heartbeat shows it is alive')
+    t.equal(meanwhile.json().code, 'idempotency_request_in_flight')
+    slow.req.end()
+    t.match(JSON.parse((await slow.answer).body), { status: 'completed', applied: 10 })
+
+    // Silent: no heartbeat within the stale time, so a retry takes it over and finishes it.
+    Object.assign(importLimits, { heartbeatMs: 60_000, staleAfterMs: 0 })
+    const lines = linesOf('T', 2500)
+    const first = open('takeover-1')
+    first.req.write(lines.slice(0, 2100).join(''))
+    await until(() => findByKey('takeover-1'), (i) => i?.applied >= 2000)
+    const retry = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'takeover-1' }, payload: lines.join('') })
+    t.equal(retry.statusCode, 200)
+    t.match(retry.json(), { status: 'completed', attempts: 2, lines: 2500, applied: 2500 })
+    first.req.end(lines.slice(2100).join(''))
+    const late = await first.answer
+    t.equal(late.status, 409)
+    t.match(JSON.parse(late.body), { code: 'import_superseded' })
+    t.equal(await countOf('T'), 2500, 'every line once')
+    t.match(await findByKey('takeover-1'), { status: 'completed', attempts: 2, lines: 2500, applied: 2500 })
+  })
+
+  t.test('a line that is not JSON is reported without quoting it: it may hold personal data', async (t) => {
+    const idNumber = sampleResidentId('440106', '19900101', 5)
+    const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: `{"type": "driver_certificate", "idNumber": '${idNumber}'}\n{"idNumber": "${idNumber}", x}\n` })
+    t.equal(res.statusCode, 201)
+    t.same(res.json().errors.map((e: { errors: Array<{ code: string }> }) => e.errors[0]!.code), ['malformed_json', 'malformed_json'])
+    t.match(res.json().errors[1].errors[0].message, /^not JSON: Expected double-quoted property name at character \d+$/)
+    t.notOk(res.body.includes(idNumber.slice(0, 8)), 'no piece of the number in the report')
   })
 
   t.test('without a key, sending the same lines again applies nothing: each is reported as taken', async (t) => {

@@ -3,8 +3,8 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { addDays, dateIn } from '../src/modules/licences/lifecycle.js'
 import { sampleResidentId, sampleVin } from '../src/seed/licence-samples.js'
-import { actors, platformFor } from './helpers/actors.js'
-import { testApp } from './helpers/app.js'
+import { actors, platformFor, regulatorFor } from './helpers/actors.js'
+import { tableCounts, testApp } from './helpers/app.js'
 import { createAgency, issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 const today = dateIn('Asia/Shanghai')
@@ -199,6 +199,21 @@ t.test('licences', async (t) => {
     await gz.inject({ method: 'POST', url: `/v1/licences/${driver.id}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'revoke', reason: 'x' } })
     t.match((await anonymous.inject({ url: `/v1/public/licences/verify?type=driver_certificate&number=${driver.number}` })).json(), { valid: false, matches: [{ status: 'revoked', valid: false }] })
     t.same((await anonymous.inject({ url: '/v1/public/licences/verify?plate=粤Z99999' })).json(), { valid: false, matches: [] }, 'unknown: not valid, nothing matched')
+  })
+
+  t.test('only a transport agency writes the register; the city’s other regulators read it', async (t) => {
+    const cyberspace = await regulatorFor(app, '440100', '广州市互联网信息办公室', 'cyberspace')
+    const held = await issueLicence(gz, licenceInput('vehicle_certificate', base))
+    const before = await tableCounts(app)
+    const issue = await cyberspace.inject({ method: 'POST', url: '/v1/licences', payload: licenceInput('vehicle_certificate', base) })
+    t.equal(issue.statusCode, 403)
+    t.match(issue.json(), { code: 'forbidden', detail: /kept by transport agencies; a cyberspace agency reads it/ })
+    const revoke = await cyberspace.inject({ method: 'POST', url: `/v1/licences/${held.id}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'revoke', reason: 'x' } })
+    t.equal(revoke.statusCode, 403)
+    const imported = await cyberspace.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(licenceInput('vehicle_certificate', base)) })
+    t.equal(imported.statusCode, 403)
+    t.same(await tableCounts(app), before, 'nothing written')
+    t.equal((await cyberspace.inject({ url: `/v1/licences/${held.id}` })).statusCode, 200, 'it reads the city’s register')
   })
 
   t.test('an agency must be the transport agency of the licence’s jurisdiction', async (t) => {

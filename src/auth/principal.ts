@@ -12,15 +12,17 @@ export interface Principal {
   role: Role
   keyId: string | null
   agencyId: string | null
+  /** For a regulator: its agency's kind (transport, market_regulation, …). */
+  agencyKind: string | null
   enterpriseId: string | null
   /** For a regulator: its agency's jurisdiction and every division under it. */
   jurisdictionCodes: string[]
 }
 
-export const publicPrincipal: Principal = Object.freeze({ role: 'public', keyId: null, agencyId: null, enterpriseId: null, jurisdictionCodes: [] }) as Principal
+export const publicPrincipal: Principal = Object.freeze({ role: 'public', keyId: null, agencyId: null, agencyKind: null, enterpriseId: null, jurisdictionCodes: [] }) as Principal
 
 export const systemPrincipal = (label: string): Principal & { label: string } =>
-  ({ role: 'admin', keyId: null, agencyId: null, enterpriseId: null, jurisdictionCodes: [], label })
+  ({ role: 'admin', keyId: null, agencyId: null, agencyKind: null, enterpriseId: null, jurisdictionCodes: [], label })
 
 // What each principal may see, for every table a route reads: the one place tenant isolation
 // lives. Services take a Principal and apply these; a record outside answers 404 like a missing one.

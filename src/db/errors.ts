@@ -47,3 +47,23 @@ export function uniqueViolation (err: unknown): string | undefined {
 export function isRefusedValue (err: unknown): boolean {
   return causes(err).some((e) => typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code))
 }
+
+/**
+ * A database error as a log line may show it. Drizzle writes every query parameter into its
+ * message (a batch of driver ID hashes and masked numbers), and PostgreSQL's detail quotes the
+ * failing row: pino's redaction cannot reach inside a message, so they are left out here.
+ */
+export function withoutQueryValues (err: unknown): unknown {
+  if (!(err instanceof Error)) return err
+  const { params, query, detail, where, ...rest } = err as Error & Record<string, unknown>
+  if (params === undefined && detail === undefined && where === undefined && err.cause === undefined) return err
+  const message = params === undefined ? err.message : `Failed query: ${String(query)} (parameters not logged)`
+  const stack = err.stack ?? ''
+  const frames = stack.indexOf('\n    at ')
+  return Object.assign(new Error(message), rest, {
+    name: err.name,
+    ...(query === undefined ? {} : { query }),
+    stack: `${err.name}: ${message}${frames >= 0 ? stack.slice(frames) : ''}`,
+    cause: withoutQueryValues(err.cause)
+  })
+}

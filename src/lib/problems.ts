@@ -26,6 +26,7 @@ export const catalogue = {
   licence_number_taken: { status: 409, title: 'A licence of this type with this number already exists in the jurisdiction' },
   invalid_status_transition: { status: 409, title: 'The status cannot change that way' },
   idempotency_request_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  import_superseded: { status: 409, title: 'Another request took this import over' },
   request_timeout: { status: 408, title: 'The request did not arrive whole in time' },
   precondition_failed: { status: 412, title: 'The resource has changed since the given ETag' },
   payload_too_large: { status: 413, title: 'The body is larger than allowed' },

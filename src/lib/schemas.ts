@@ -11,7 +11,8 @@ export function described<T extends object> (description: string, schema: T): T 
 }
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
-export const CalendarDate = (description: string) => Type.String({ format: 'date', description })
+// Years PostgreSQL cannot store (0000) or no record of this service holds are refused with a pointer, not by the database.
+export const CalendarDate = (description: string) => Type.String({ format: 'date', formatMinimum: '1900-01-01', formatMaximum: '2199-12-31', description })
 // The pattern as well: ajv's uuid format also accepts a urn:uuid: prefix, which PostgreSQL refuses.
 export const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description })
 export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description, examples: ['440106'] })

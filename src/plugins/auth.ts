@@ -61,7 +61,7 @@ export default fp<AuthOptions>(async function auth (app, opts) {
   })
 
   // Every authenticated request runs this: prepared once, parsed and planned once per connection.
-  const keyByPrefix = app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode })
+  const keyByPrefix = app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode, agencyKind: agencies.kind })
     .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId))
     .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
     .prepare('api_key_by_prefix')
@@ -82,6 +82,7 @@ export default fp<AuthOptions>(async function auth (app, opts) {
       role: key.role,
       keyId: key.id,
       agencyId: key.agencyId,
+      agencyKind: row!.agencyKind,
       enterpriseId: key.enterpriseId,
       jurisdictionCodes: row!.agencyJurisdiction ? app.jurisdictions.subtree(row!.agencyJurisdiction) : []
     }

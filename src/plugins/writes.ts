@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Database } from '../db/client.js'
 import { rowsOf } from '../db/client.js'
 import { idempotencyRecords } from '../db/system-tables.js'
-import { canonicalJson, sha256 } from '../lib/canonical.js'
+import { canonicalJson } from '../lib/canonical.js'
 import { ProblemError } from '../lib/problems.js'
 import { appendAuditEvents, type Audit, type AuditEntry } from '../modules/audit/trail.js'
 
@@ -60,7 +60,8 @@ export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
     const path = request.url.split('?')[0]
     // Keys are the caller's own: another caller's identical key is another request.
     const scope = `${request.principal.keyId ?? 'public'} ${request.method} ${path}`
-    const requestHash = sha256(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`)
+    // Keyed: a body may hold personal data (a driver's ID number), which a plain hash would give away.
+    const requestHash = app.hashPersonal(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`)
     const slot = `${scope}\n${key}`
     if (inFlight.has(slot)) throw inFlightProblem()
     inFlight.add(slot)
@@ -97,7 +98,7 @@ export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
       inFlight.delete(slot)
     }
   })
-}, { name: 'writes', fastify: '5.x', dependencies: ['database', 'auth'] })
+}, { name: 'writes', fastify: '5.x', dependencies: ['database', 'auth', 'personal-data'] })
 
 function inFlightProblem (): ProblemError {
   return new ProblemError('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 })

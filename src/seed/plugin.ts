@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Config } from '../config.js'
 import { seedRuns } from '../db/system-tables.js'
-import { seedsDir } from '../paths.js'
+import { installationFile, seedsDir } from '../paths.js'
 import { systemPrincipal } from '../auth/principal.js'
 import { createAgency } from '../modules/agencies/service.js'
 import type { CreateAgency } from '../modules/agencies/schemas.js'
@@ -12,7 +12,6 @@ import { audited } from '../modules/audit/trail.js'
 import { changeEnterpriseStatus, registerEnterprise } from '../modules/enterprises/service.js'
 import type { CreateEnterprise } from '../modules/enterprises/schemas.js'
 import type { EnterpriseStatus } from '../modules/enterprises/status.js'
-import { driverIdHasher } from '../modules/licences/service.js'
 import { seedLicences } from './licences.js'
 
 const demoSeed = 'demo-2026-11'
@@ -21,9 +20,7 @@ const demoSeed = 'demo-2026-11'
  * named after the PostgreSQL database otherwise, so two installations never overwrite each other's.
  */
 export function demoKeysPath (config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>): string | undefined {
-  if (config.DATA_DIR === 'memory://') return undefined
-  const database = config.DATABASE_URL ? new URL(config.DATABASE_URL).pathname.slice(1) || 'postgres' : undefined
-  return resolve(config.DATA_DIR, database ? `demo-keys.postgresql-${database}.json` : 'demo-keys.json')
+  return installationFile(config, 'demo-keys', 'json')
 }
 
 interface DemoEnterprise extends CreateEnterprise {
@@ -58,7 +55,7 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
       for (const change of statusChanges) await changeEnterpriseStatus(tx, created.id, '*', change, context)
       createdEnterprises.push(created)
     }
-    const licences = await seedLicences(tx, createdAgencies, createdEnterprises, { ...context, hashId: await driverIdHasher(tx) })
+    const licences = await seedLicences(tx, createdAgencies, createdEnterprises, { ...context, hashId: app.hashPersonal })
     const issued = []
     for (const code of cityTransportBureaus) {
       const bureau = createdAgencies.find((a) => a.kind === 'transport' && a.jurisdictionCode === code)!

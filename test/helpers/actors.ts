@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { App } from '../../src/app.js'
 import { systemPrincipal } from '../../src/auth/principal.js'
 import { createAgency } from '../../src/modules/agencies/service.js'
+import type { CreateAgency } from '../../src/modules/agencies/schemas.js'
 import { issueApiKey } from '../../src/modules/api-keys/service.js'
 import type { IssueApiKey } from '../../src/modules/api-keys/schemas.js'
 import { audited } from '../../src/modules/audit/trail.js'
@@ -26,8 +27,8 @@ export async function issueKey (app: App, input: IssueApiKey) {
   return audited(app.db, operator, 'test', (tx, audit) => issueApiKey(tx, input, operator, audit))
 }
 
-export async function regulatorFor (app: App, jurisdictionCode: string, nameZh = `交通运输局 ${jurisdictionCode}`) {
-  const agency = await audited(app.db, operator, 'test', (tx, audit) => createAgency(tx, { nameZh, kind: 'transport', jurisdictionCode }, app.jurisdictions, audit))
+export async function regulatorFor (app: App, jurisdictionCode: string, nameZh = `交通运输局 ${jurisdictionCode}`, kind: CreateAgency['kind'] = 'transport') {
+  const agency = await audited(app.db, operator, 'test', (tx, audit) => createAgency(tx, { nameZh, kind, jurisdictionCode }, app.jurisdictions, audit))
   const key = await issueKey(app, { role: 'regulator', agencyId: agency.id, label: `test regulator ${jurisdictionCode}` })
   return Object.assign(client(app, key.key), { agency, keyId: key.id })
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Principal } from '../../auth/principal.js'
@@ -17,22 +17,26 @@ import { insertLicences, knownHolders, licencePath } from './service.js'
 import { licenceImportErrors, licenceImports, type LicenceImportRow, type LicenceInsert } from './table.js'
 
 // Bulk import: NDJSON read as it arrives, a batch of lines at a time, each batch committed with its
-// counts, its refused lines and one audit event. Memory holds one batch, whatever the size.
-// Applying a line twice is impossible: the number is unique per jurisdiction and type, and a line
-// an earlier attempt of the same import applied is recognised by (import_id, import_line).
+// counts, its refused lines, how far into the body it reaches, and one audit event. One batch is
+// checked while the one before it is written, so memory holds two batches whatever the size.
+// Nothing is applied twice: a retry under the same Idempotency-Key proves that its body starts
+// with the bytes already committed, skips them, and goes on from there.
 
 export const importLimits = {
   batchLines: 2000,
   maxLineBytes: 16 * 1024,
   /** A stalled import (its replica died) may be taken over by a retry after this long. */
-  staleAfterMs: 60_000
+  staleAfterMs: 60_000,
+  /** How often a live request says so, so that a slow sender is not taken for a dead one. */
+  heartbeatMs: 20_000
 }
 
 export interface ImportContext {
   db: Database
   registry: JurisdictionRegistry
   principal: Principal
-  hashId: (id: string) => string
+  /** The personal-data keyed hash: for driver ID numbers, and for digests of bodies that hold them. */
+  hashPersonal: (value: string) => string
   requestId: string
   auditTrail: boolean
   log: FastifyBaseLogger
@@ -112,9 +116,10 @@ export async function openImport (db: Database, who: Principal, key: string | un
   if (created) return { kind: 'new', row: created }
   const [existing] = await db.select().from(licenceImports).where(and(eq(licenceImports.keyId, who.keyId!), eq(licenceImports.idempotencyKey, key)))
   if (existing!.status === 'completed') return { kind: 'completed', row: existing! }
-  // Taken over only when no request is delivering it: interrupted, or silent for too long.
+  // Taken over only when no request is delivering it: interrupted, or silent for too long. Its
+  // committed batches and their counts stay; the request that held it can commit nothing more.
   const [resumed] = await db.update(licenceImports)
-    .set({ status: 'receiving', attempts: sql`${licenceImports.attempts} + 1`, lines: 0, applied: 0, rejected: 0, updatedAt: sql`now()` })
+    .set({ status: 'receiving', attempts: sql`${licenceImports.attempts} + 1`, updatedAt: sql`now()` })
     .where(and(eq(licenceImports.id, existing!.id), or(
       eq(licenceImports.status, 'interrupted'),
       lt(licenceImports.updatedAt, sql`now() - make_interval(secs => ${importLimits.staleAfterMs / 1000})`)
@@ -123,15 +128,17 @@ export async function openImport (db: Database, who: Principal, key: string | un
   if (!resumed) {
     throw new ProblemError('idempotency_request_in_flight', `Import ${existing!.id} under this Idempotency-Key is still receiving lines; follow it at ${importPath(existing!.id)}`, { retryAfterSeconds: 5 })
   }
-  await db.delete(licenceImportErrors).where(eq(licenceImportErrors.importId, resumed.id))
   return { kind: 'resumed', row: resumed }
 }
 
+/** A body's digest as stored: keyed, since the body holds personal data that a plain hash would give away. */
+const storedDigest = (digest: Hash, hashPersonal: (value: string) => string) => hashPersonal(digest.copy().digest('hex'))
+
 /** Reads a body to its end only to know whether it is the one an import was made from. */
-export async function bodyHash (body: AsyncIterable<Buffer>): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of body) hash.update(chunk)
-  return hash.digest('hex')
+export async function bodyDigest (body: AsyncIterable<Buffer>, hashPersonal: (value: string) => string): Promise<string> {
+  const digest = createHash('sha256')
+  for await (const chunk of body) digest.update(chunk)
+  return storedDigest(digest, hashPersonal)
 }
 
 export function differentBody (): ProblemError {
@@ -140,39 +147,50 @@ export function differentBody (): ProblemError {
   })
 }
 
-/** Splits a byte stream into lines, without ever holding more than one line beyond the chunk. */
-async function * linesOf (body: AsyncIterable<Buffer>, hash: ReturnType<typeof createHash>, maxLineBytes: number): AsyncGenerator<string | { tooLong: number }> {
+function superseded (id: string): ProblemError {
+  return new ProblemError('import_superseded', `A retry under the same Idempotency-Key took import ${id} over while this request was silent; it goes on there: follow it at ${importPath(id)}`)
+}
+
+/** A line: its text, or only its length when it is too long to hold; `end` is the body offset after it. */
+type Line = { text: string, tooLong?: undefined, end: number } | { text?: undefined, tooLong: number, end: number }
+
+/**
+ * Splits a byte stream into lines without holding more than one line beyond the chunk. When a
+ * line is yielded, `digest` has seen exactly the bytes up to its end, so a batch boundary can be
+ * recognised again, byte for byte, in a retry that arrives in other chunks.
+ */
+async function * linesOf (body: AsyncIterable<Buffer>, digest: Hash, maxLineBytes: number): AsyncGenerator<Line> {
   let carry: Buffer[] = []
   let carried = 0
-  let skipping = false
+  let overlong = false
+  let end = 0
   for await (const chunk of body) {
-    hash.update(chunk)
     let start = 0
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      if (skipping) {
-        skipping = false
-      } else if (carried + nl - start > maxLineBytes) {
-        yield { tooLong: carried + nl - start }
-      } else {
-        yield (carried ? Buffer.concat([...carry, chunk.subarray(start, nl)]) : chunk.subarray(start, nl)).toString('utf8')
-      }
+      digest.update(chunk.subarray(start, nl + 1))
+      end += nl + 1 - start
+      const length = carried + nl - start
+      if (overlong || length > maxLineBytes) yield { tooLong: length, end }
+      else yield { text: (carried ? Buffer.concat([...carry, chunk.subarray(start, nl)]) : chunk.subarray(start, nl)).toString('utf8'), end }
       carry = []
       carried = 0
+      overlong = false
       start = nl + 1
     }
-    if (start < chunk.length && !skipping) {
-      if (carried + chunk.length - start > maxLineBytes) {
-        yield { tooLong: carried + chunk.length - start }
-        skipping = true
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start)
+      digest.update(rest)
+      end += rest.length
+      carried += rest.length
+      if (!overlong && carried > maxLineBytes) {
+        overlong = true
         carry = []
-        carried = 0
-      } else {
-        carry.push(chunk.subarray(start))
-        carried += chunk.length - start
+      } else if (!overlong) {
+        carry.push(rest)
       }
     }
   }
-  if (carried) yield Buffer.concat(carry).toString('utf8')
+  if (carried) yield overlong ? { tooLong: carried, end } : { text: Buffer.concat(carry).toString('utf8'), end }
 }
 
 interface Parsed { line: number, input: IssueLicence }
@@ -183,13 +201,20 @@ function lineProblem (line: number, code: ProblemCode, pointer: string, detailCo
   return { line, code, errors: [{ in: 'body', pointer, code: detailCode, message }] }
 }
 
+/** What JSON.parse says is wrong, without the piece of the line it quotes (it may be personal data). */
+export function jsonSyntaxMessage (err: Error): string {
+  const position = /at position (\d+)/.exec(err.message)?.[1]
+  const what = err.message.split(/[,"]/)[0]!.replace(/ in JSON.*$/, '').trim()
+  return position === undefined ? what : `${what} at character ${Number(position) + 1}`
+}
+
 /** One line as JSON that matches the licence schema, or why not. */
 function parseLine (text: string, line: number): Parsed | LineError {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (err) {
-    return lineProblem(line, 'malformed_json', '', 'malformed_json', `not JSON: ${(err as Error).message}`)
+    return lineProblem(line, 'malformed_json', '', 'malformed_json', `not JSON: ${jsonSyntaxMessage(err as Error)}`)
   }
   if (value !== null && typeof value === 'object' && (Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor'))) {
     return lineProblem(line, 'malformed_json', '', 'forbidden_property', 'the line holds a __proto__ or constructor key')
@@ -198,76 +223,113 @@ function parseLine (text: string, line: number): Parsed | LineError {
   return { line, input: value as IssueLicence }
 }
 
+/** Where a batch ends: what its commit records, so that a retry can go on from there. */
+interface BatchEnd { bytes: number, lines: number, counted: number, digest: string }
+
+interface Caches { agencies: Map<string, KnownAgency>, enterprises: Map<string, KnownEnterprise> }
+
 /** Reads, checks and applies every line; returns the import as it ended. */
 export async function runImport (ctx: ImportContext, opened: LicenceImportRow, body: AsyncIterable<Buffer>): Promise<LicenceImportRow> {
-  const hash = createHash('sha256')
-  const agencyCache = new Map<string, KnownAgency>()
-  const enterpriseCache = new Map<string, KnownEnterprise>()
-  const counts = { lines: 0, applied: 0, rejected: 0 }
+  const digest = createHash('sha256')
+  const caches: Caches = { agencies: new Map(), enterprises: new Map() }
+  const fence = { id: opened.id, attempt: opened.attempts }
+  // A resumed import keeps what its committed batches counted, and goes on after them.
+  const counts = { lines: opened.lines, applied: opened.applied, rejected: opened.rejected }
+  const resumeAt = opened.committedBytes
+  let verified = resumeAt === 0
   let batch: Array<Parsed | LineError> = []
   let lineNo = 0
   let overLimit = false
+  let applying: Promise<void> | undefined
 
-  const flush = async () => {
+  const flush = async (end: number) => {
     if (batch.length === 0) return
-    const current = batch
+    const lines = batch
     batch = []
-    await applyBatch(ctx, opened.id, current, counts, agencyCache, enterpriseCache)
+    const mark: BatchEnd = { bytes: end, lines: lineNo, counted: counts.lines, digest: storedDigest(digest, ctx.hashPersonal) }
+    await applying
+    applying = applyBatch(ctx, fence, lines, mark, counts, caches)
+    // Its failure is met at the next await; until then, reading goes on.
+    applying.catch(() => {})
   }
+  const heartbeat = setInterval(() => {
+    ctx.db.update(licenceImports).set({ updatedAt: sql`now()` }).where(current(fence))
+      .catch((err: unknown) => ctx.log.warn({ err, importId: fence.id }, 'licence import heartbeat failed'))
+  }, importLimits.heartbeatMs).unref()
 
   try {
-    for await (const text of linesOf(body, hash, importLimits.maxLineBytes)) {
+    let end = 0
+    for await (const line of linesOf(body, digest, importLimits.maxLineBytes)) {
+      end = line.end
       lineNo++
+      if (!verified) {
+        // Still inside what earlier attempts committed: only prove that it is the same body.
+        if (end < resumeAt) continue
+        if (end > resumeAt || lineNo !== opened.committedLines || storedDigest(digest, ctx.hashPersonal) !== opened.committedDigest) throw differentBody()
+        verified = true
+        continue
+      }
       if (overLimit) continue
-      if (typeof text !== 'string') {
+      if (line.text === undefined) {
         counts.lines++
-        batch.push(lineProblem(lineNo, 'payload_too_large', '', 'line_too_long', `the line has more than ${importLimits.maxLineBytes} bytes`))
+        batch.push(lineProblem(lineNo, 'payload_too_large', '', 'line_too_long', `the line has ${line.tooLong} bytes; at most ${importLimits.maxLineBytes} are read`))
       } else {
-        if (text.trim() === '') continue
+        if (line.text.trim() === '') continue
         if (counts.lines >= ctx.maxLines) {
           overLimit = true
           batch.push(lineProblem(lineNo, 'payload_too_large', '', 'import_too_large', `an import holds at most ${ctx.maxLines} lines; this line and those after it were not read: send them as another import`))
           continue
         }
         counts.lines++
-        batch.push(parseLine(text.endsWith('\r') ? text.slice(0, -1) : text, lineNo))
+        batch.push(parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo))
       }
-      if (batch.length >= importLimits.batchLines) await flush()
+      if (batch.length >= importLimits.batchLines) await flush(end)
     }
-    await flush()
+    if (!verified) throw differentBody()
+    await flush(end)
+    await applying
   } catch (err) {
+    await applying?.catch(() => {})
     ctx.log.warn({ err, importId: opened.id, lines: counts.lines }, 'licence import interrupted')
-    await ctx.db.update(licenceImports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(eq(licenceImports.id, opened.id))
+    await ctx.db.update(licenceImports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(current(fence))
       .catch((cause: unknown) => ctx.log.error({ err: cause, importId: opened.id }, 'could not mark the import interrupted'))
     throw err
+  } finally {
+    clearInterval(heartbeat)
   }
   const [done] = await ctx.db.update(licenceImports)
-    .set({ status: 'completed', bodyHash: hash.digest('hex'), finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(licenceImports.id, opened.id)).returning()
-  return done!
+    .set({ status: 'completed', bodyHash: storedDigest(digest, ctx.hashPersonal), finishedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(current(fence)).returning()
+  if (!done) throw superseded(opened.id)
+  return done
 }
 
-/** Checks a batch against the register and commits it with its counts, refused lines and audit event. */
+/** The import, as long as this request still delivers it (no retry has taken it over). */
+function current (fence: { id: string, attempt: number }): SQL {
+  return and(eq(licenceImports.id, fence.id), eq(licenceImports.attempts, fence.attempt), eq(licenceImports.status, 'receiving'))!
+}
+
+/** Checks a batch against the register and commits it with its counts, refused lines, end and audit event. */
 async function applyBatch (
-  ctx: ImportContext, importId: string, batch: Array<Parsed | LineError>, counts: { lines: number, applied: number, rejected: number },
-  agencyCache: Map<string, KnownAgency>, enterpriseCache: Map<string, KnownEnterprise>
+  ctx: ImportContext, fence: { id: string, attempt: number }, batch: Array<Parsed | LineError>, mark: BatchEnd,
+  counts: { applied: number, rejected: number }, caches: Caches
 ) {
   const parsed = batch.filter((b): b is Parsed => 'input' in b)
   const errors = batch.filter((b): b is LineError => !('input' in b))
   // The agencies and enterprises this batch names that are not known yet: two queries at most.
-  const agencyIds = [...new Set(parsed.map((p) => p.input.issuingAgencyId))].filter((id) => !agencyCache.has(id))
-  const enterpriseIds = [...new Set(parsed.flatMap((p) => p.input.enterpriseId ? [p.input.enterpriseId] : []))].filter((id) => !enterpriseCache.has(id))
+  const agencyIds = [...new Set(parsed.map((p) => p.input.issuingAgencyId))].filter((id) => !caches.agencies.has(id))
+  const enterpriseIds = [...new Set(parsed.flatMap((p) => p.input.enterpriseId ? [p.input.enterpriseId] : []))].filter((id) => !caches.enterprises.has(id))
   if (agencyIds.length || enterpriseIds.length) {
     const known = await knownHolders(ctx.db, agencyIds, enterpriseIds)
-    for (const [id, a] of known.agencies) agencyCache.set(id, a)
-    for (const [id, e] of known.enterprises) enterpriseCache.set(id, e)
+    for (const [id, a] of known.agencies) caches.agencies.set(id, a)
+    for (const [id, e] of known.enterprises) caches.enterprises.set(id, e)
   }
   const rules = {
     registry: ctx.registry,
     principal: ctx.principal,
-    agency: (id: string) => agencyCache.get(id),
-    enterprise: (id: string) => enterpriseCache.get(id),
-    hashId: ctx.hashId,
+    agency: (id: string) => caches.agencies.get(id),
+    enterprise: (id: string) => caches.enterprises.get(id),
+    hashId: ctx.hashPersonal,
     now: new Date()
   }
   const rows: Array<Omit<LicenceInsert, 'id'> & { line: number }> = []
@@ -277,54 +339,54 @@ async function applyBatch (
     else rows.push({ ...checked.values, line: p.line })
   }
 
-  await ctx.db.transaction(async (tx) => {
-    let applied = 0
-    if (rows.length) {
-      const inserted = await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId })
-      applied = inserted.length
-      if (inserted.length < rows.length) {
-        const landed = new Set(inserted.map((r) => r.line))
-        const refused = rows.filter((r) => !landed.has(r.line))
-        const byLine = new Map(refused.map((r) => [r.line, r]))
-        // A number already in the register: applied by this import before (a retry), or taken.
-        const holders = rowsOf<{ line: number, id: string, import_id: string | null, import_line: number | null }>(await tx.execute(sql`
-          select k.line, l.id, l.import_id, l.import_line
-          from unnest(${sql.param(refused.map((r) => r.jurisdictionCode))}::char(6)[], ${sql.param(refused.map((r) => r.type))}::text[],
-            ${sql.param(refused.map((r) => r.number))}::text[], ${sql.param(refused.map((r) => r.line))}::int[]) as k(code, type, number, line)
-          join licences l on l.jurisdiction_code = k.code and l.type = k.type and l.number = k.number`))
-        for (const holder of holders) {
-          const row = byLine.get(holder.line)!
-          if (holder.import_id === importId && holder.import_line === holder.line) {
-            applied++
-            continue
-          }
-          const message = holder.import_id === importId
-            ? `already on line ${holder.import_line} of this import`
-            : `already in the register as ${licencePath(holder.id)}`
-          errors.push(lineProblem(holder.line, 'licence_number_taken', '/number', 'licence_number_taken', `a ${row.type} numbered ${row.number} in ${row.jurisdictionCode} is ${message}`))
-        }
+  const applied = await ctx.db.transaction(async (tx) => {
+    const inserted = rows.length ? await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId: fence.id }) : []
+    if (inserted.length < rows.length) {
+      // A number already in the register: earlier in this import, or before it.
+      const landed = new Set(inserted.map((r) => r.line))
+      const refused = rows.filter((r) => !landed.has(r.line))
+      const byLine = new Map(refused.map((r) => [r.line, r]))
+      const holders = rowsOf<{ line: number, id: string, import_id: string | null, import_line: number | null }>(await tx.execute(sql`
+        select k.line, l.id, l.import_id, l.import_line
+        from unnest(${sql.param(refused.map((r) => r.jurisdictionCode))}::char(6)[], ${sql.param(refused.map((r) => r.type))}::text[],
+          ${sql.param(refused.map((r) => r.number))}::text[], ${sql.param(refused.map((r) => r.line))}::int[]) as k(code, type, number, line)
+        join licences l on l.jurisdiction_code = k.code and l.type = k.type and l.number = k.number`))
+      for (const holder of holders) {
+        const row = byLine.get(holder.line)!
+        const where = holder.import_id === fence.id ? `already on line ${holder.import_line} of this import` : `already in the register as ${licencePath(holder.id)}`
+        errors.push(lineProblem(holder.line, 'licence_number_taken', '/number', 'licence_number_taken', `a ${row.type} numbered ${row.number} in ${row.jurisdictionCode} is ${where}`))
       }
     }
     if (errors.length) {
       errors.sort((a, b) => a.line - b.line)
       await tx.execute(sql`
         insert into licence_import_errors (import_id, line, code, errors)
-        select ${importId}::uuid, e.line, e.code, e.errors
-        from unnest(${sql.param(errors.map((e) => e.line))}::int[], ${sql.param(errors.map((e) => e.code))}::text[], ${sql.param(errors.map((e) => JSON.stringify(e.errors)))}::jsonb[]) as e(line, code, errors)
-        on conflict (import_id, line) do update set code = excluded.code, errors = excluded.errors`)
+        select ${fence.id}::uuid, e.line, e.code, e.errors
+        from unnest(${sql.param(errors.map((e) => e.line))}::int[], ${sql.param(errors.map((e) => e.code))}::text[], ${sql.param(errors.map((e) => JSON.stringify(e.errors)))}::jsonb[]) as e(line, code, errors)`)
     }
-    counts.applied += applied
-    counts.rejected += errors.length
-    await tx.update(licenceImports).set({ ...counts, updatedAt: sql`now()` }).where(eq(licenceImports.id, importId))
-    if (ctx.auditTrail && (applied || errors.length)) {
+    const [still] = await tx.update(licenceImports).set({
+      lines: mark.counted,
+      applied: counts.applied + inserted.length,
+      rejected: counts.rejected + errors.length,
+      committedBytes: mark.bytes,
+      committedLines: mark.lines,
+      committedDigest: mark.digest,
+      updatedAt: sql`now()`
+    }).where(current(fence)).returning({ id: licenceImports.id })
+    if (!still) throw superseded(fence.id)
+    if (ctx.auditTrail && (inserted.length || errors.length)) {
       await appendAuditEvents(tx, ctx.principal, ctx.requestId, [{
         action: 'licence.imported',
         entityType: 'licence_import',
-        entityId: importId,
+        entityId: fence.id,
         jurisdictionCodes: [...new Set(rows.map((r) => r.jurisdictionCode))],
         before: null,
-        after: { firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line, applied, rejected: errors.length }
+        after: { firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line, applied: inserted.length, rejected: errors.length }
       }])
     }
+    return inserted.length
   })
+  // Counted once committed: a batch that failed counts nothing.
+  counts.applied += applied
+  counts.rejected += errors.length
 }

@@ -4,23 +4,24 @@ import { Type } from 'typebox'
 import type { Readable } from 'node:stream'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { ProblemError } from '../../lib/problems.js'
+import { assertRegisterKeeper } from './rules.js'
 import {
   bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
-import { bodyHash, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
+import { bodyDigest, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
 import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, IssueLicenceBody, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerifyQuery
 } from './schemas.js'
-import { driverIdHasher, findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
+import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
 
 const tags = ['licences']
 const licence = { $ref: 'Licence' }
 const ndjson = 'application/x-ndjson'
 
 export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number }> = async (app, opts) => {
-  const hashId = await driverIdHasher(app.db)
+  const hashId = app.hashPersonal
   const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
 
   // An import body is read as a stream, line by line, never whole: no body limit applies to it.
@@ -137,11 +138,12 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
     if (!request.headers['content-type']?.toLowerCase().startsWith(ndjson)) {
       throw new ProblemError('unsupported_media_type', `Send the licences as ${ndjson}, one JSON object per line`)
     }
+    assertRegisterKeeper(request.principal)
     const body = request.body as Readable
     const key = request.headers['idempotency-key']
     const opened = await openImport(app.db, request.principal, key)
     if (opened.kind === 'completed') {
-      if (await bodyHash(body) !== opened.row.bodyHash) throw differentBody()
+      if (await bodyDigest(body, hashId) !== opened.row.bodyHash) throw differentBody()
       reply.header('idempotent-replayed', 'true')
       return reply.code(200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
     }
@@ -149,7 +151,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       db: app.db,
       registry: app.jurisdictions,
       principal: request.principal,
-      hashId,
+      hashPersonal: hashId,
       requestId: request.id,
       auditTrail: opts.auditTrail,
       log: request.log,

@@ -119,12 +119,27 @@ export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Ch
   }
 
   if (input.type === 'driver_certificate') {
-    const id = checkResidentId(input.idNumber!, todayFor(ctx.registry, jurisdictionCode, ctx.now))
+    const today = todayFor(ctx.registry, jurisdictionCode, ctx.now)
+    const id = checkResidentId(input.idNumber!, today)
     if (id.failure) return fail('invalid_resident_id', '/idNumber', id.failure.code, id.failure.message)
+    // The number is stored, listed and published by verification: it may not be an ID number.
+    if (!checkResidentId(input.number, today).failure) {
+      return fail('validation_failed', '/number', 'number_is_resident_id', 'a driver certificate number that is a resident ID number would be kept and published as it is; enter the certificate’s own number, the ID number goes in idNumber only')
+    }
     Object.assign(values, { driverIdHash: ctx.hashId(id.id), driverIdMasked: maskResidentId(id.id) })
   }
 
   return { values, warnings }
+}
+
+/**
+ * The register is kept by transport agencies: another regulator of the city (market regulation,
+ * cyberspace …) reads it but may not issue, import or change a licence in the bureau's name.
+ */
+export function assertRegisterKeeper (who: Principal): void {
+  if (who.role === 'regulator' && who.agencyKind !== 'transport') {
+    throw new ProblemError('forbidden', `The licence register is kept by transport agencies; a ${who.agencyKind ?? 'keyless'} agency reads it but does not write it`)
+  }
 }
 
 /** The failure as the problem a single request answers with. */

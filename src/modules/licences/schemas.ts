@@ -5,11 +5,11 @@ import { importStatuses, licenceStatuses, licenceTypes, plateColours, recordedSt
 const LicenceType = StringEnum(licenceTypes, {
   description: 'platform_permit (网络预约出租汽车经营许可证, held by an enterprise), vehicle_certificate (运输证, held by a vehicle), driver_certificate (驾驶员证, held by a driver), car_share_filing (分时租赁备案, held by an enterprise)'
 })
-const Status = StringEnum(licenceStatuses, { description: 'active; suspended (may be reinstated); expired (past validUntil in the jurisdiction’s time zone, derived, never stored); revoked (final)' })
+const Status = StringEnum(licenceStatuses, { description: 'active (includes a licence whose validFrom is still ahead: see valid); suspended (may be reinstated); expired (past validUntil in the jurisdiction’s time zone, derived, never stored); revoked (final)' })
 const RecordedStatus = StringEnum(recordedStatuses, { description: 'The status transitions set: active, suspended or revoked' })
 const PlateColour = StringEnum(plateColours, { description: 'Plate colour (JT/T 415): blue, yellow, black, white, green (new-energy small), yellow_green (new-energy large), other' })
 const Action = StringEnum(transitionActions, { description: 'suspend (active → suspended), reinstate (suspended → active), revoke (→ revoked, final), renew (extends validUntil; the status stays)' })
-const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S(.*\\S)?$', description: 'The number printed on the licence; unique per jurisdiction and type', examples: ['440100202400123'] })
+const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s\\u0000-\\u001F\\u007F]([^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F])?$', description: 'The number printed on the licence; unique per jurisdiction and type', examples: ['440100202400123'] })
 
 export const LicenceSchema = Type.Object({
   id: Uuid('Licence id'),
@@ -68,7 +68,7 @@ export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order they
 
 export const TransitionBody = Type.Object({
   action: Action,
-  reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the history' }),
+  reason: Type.String({ minLength: 1, maxLength: 2000, pattern: '^[^\\u0000]*$', description: 'Why; kept in the history' }),
   validUntil: Type.Optional(CalendarDate('renew only, required: the new last valid day, after the current one'))
 }, { additionalProperties: false })
 

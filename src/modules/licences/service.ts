@@ -1,9 +1,7 @@
-import { createHmac } from 'node:crypto'
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
 import { rowsOf, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
-import { serviceSecret } from '../../db/secrets.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
 import { stale } from '../../lib/preconditions.js'
@@ -16,7 +14,7 @@ import { subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkPlate, checkResidentId } from './identifiers.js'
 import { addDays, dateIn, effectiveStatus, nextStatus, possibleActions, todayFor, validOn } from './lifecycle.js'
-import { checkLicence, failureProblem, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
+import { assertRegisterKeeper, checkLicence, failureProblem, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
 import type { IssueLicence, LicenceApi, LicenceFilters, LicenceTransitionApi, Transition, VerificationApi } from './schemas.js'
 import { licences, licenceTransitions, type LicenceInsert, type LicenceRow, type LicenceTransitionRow } from './table.js'
 
@@ -26,12 +24,6 @@ export interface LicenceContext {
   hashId: (id: string) => string
   requestId: string
   audit: Audit
-}
-
-/** Driver ID numbers are matched by a keyed hash; the key lives with the data, shared by replicas. */
-export async function driverIdHasher (db: Database): Promise<(id: string) => string> {
-  const key = await serviceSecret(db, 'driver-id-hmac')
-  return (id) => createHmac('sha256', key).update(id).digest('base64url')
 }
 
 export function licencePath (id: string): string {
@@ -124,6 +116,7 @@ export async function insertLicences (tx: Database, rows: Array<Omit<LicenceInse
 }
 
 export async function issueLicence (tx: Database, input: IssueLicence, ctx: LicenceContext): Promise<LicenceApi> {
+  assertRegisterKeeper(ctx.principal)
   const known = await knownHolders(tx, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
   const checked = checkLicence(input, {
     registry: ctx.jurisdictions,
@@ -166,8 +159,11 @@ export async function findLicence (db: Database, id: string, who: Principal): Pr
 }
 
 export async function transitionLicence (tx: Database, id: string, expected: number | '*', change: Transition, ctx: LicenceContext): Promise<LicenceTransitionApi> {
+  assertRegisterKeeper(ctx.principal)
   const [current] = await tx.select().from(licences).where(eq(licences.id, id)).for('update')
   if (!current || !canSeeLicence(ctx.principal, current)) throw notFound('licence', id)
+  // A stale ETag first: the client must re-read before anything else it is told can be trusted.
+  if (expected !== '*' && current.version !== expected) throw stale(current.version)
   if (change.action === 'renew' && change.validUntil === undefined) {
     throw invalidField('validation_failed', '/validUntil', 'required', 'is required to renew: the new last valid day')
   }
@@ -186,7 +182,6 @@ export async function transitionLicence (tx: Database, id: string, expected: num
   if (change.action === 'renew' && validUntil <= current.validUntil) {
     throw invalidField('invalid_validity', '/validUntil', 'renewal_does_not_extend', `a renewal extends validity: ${validUntil} is not after the current last valid day ${current.validUntil}`)
   }
-  if (expected !== '*' && current.version !== expected) throw stale(current.version)
   const [row] = await tx.update(licences)
     .set({ status: to, validUntil, version: sql`${licences.version} + 1`, updatedAt: sql`now()` })
     .where(and(eq(licences.jurisdictionCode, current.jurisdictionCode), eq(licences.id, id)))

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { char, check, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, char, check, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from '../agencies/table.js'
 import { enterprises } from '../enterprises/table.js'
 import { jurisdictions } from '../jurisdictions/table.js'
@@ -87,8 +87,12 @@ export const licenceImports = pgTable('licence_imports', {
   keyId: uuid('key_id'),
   agencyId: uuid('agency_id'),
   idempotencyKey: text('idempotency_key'),
-  /** SHA-256 of the whole body, known once it has been read to the end. */
+  /** The whole body's digest (keyed: a body holds personal data), known once it has been read to the end. */
   bodyHash: text('body_hash'),
+  /** How far the committed batches reach: a retry checks that its body starts with these bytes, then goes on from there. */
+  committedBytes: bigint('committed_bytes', { mode: 'number' }).notNull().default(0),
+  committedLines: integer('committed_lines').notNull().default(0),
+  committedDigest: text('committed_digest'),
   status: text('status', { enum: importStatuses }).notNull().default('receiving'),
   attempts: integer('attempts').notNull().default(1),
   lines: integer('lines').notNull().default(0),

@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin'
+import { createHmac, randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { eq } from 'drizzle-orm'
+import type { Config } from '../config.js'
+import { serviceSecrets } from '../db/system-tables.js'
+import { installationFile } from '../paths.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The keyed hash under which personal data (a driver's ID number) is matched, and which stands
+     * for a request body that may hold it. The key never lives in the database beside the hashes:
+     * with both, the few unknown digits of a masked ID number are found in milliseconds.
+     */
+    hashPersonal: (value: string) => string
+  }
+}
+
+/** Where the key is kept when PERSONAL_DATA_KEY is not set: a file beside, never inside, the database. */
+export function personalDataKeyPath (config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>): string | undefined {
+  return installationFile(config, 'personal-data', 'key')
+}
+
+function keyFromFile (file: string | undefined): string {
+  if (!file) return randomBytes(32).toString('base64url')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  const key = randomBytes(32).toString('base64url')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, key + '\n', { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return key
+}
+
+export default fp<{ config: Config }>(async function personalData (app, { config }) {
+  const configured = config.PERSONAL_DATA_KEY
+  const file = configured ? undefined : personalDataKeyPath(config)
+  const key = configured ?? keyFromFile(file)
+  const hash = (value: string) => createHmac('sha256', key).update(value).digest('base64url')
+  // The database keeps a check value of the key (not the key): starting with another key would
+  // silently stop every match, so it is refused instead.
+  const check = hash('platform-oversight personal data key check')
+  await app.db.insert(serviceSecrets).values({ name: 'personal-data-key-check', value: check }).onConflictDoNothing()
+  const [stored] = await app.db.select().from(serviceSecrets).where(eq(serviceSecrets.name, 'personal-data-key-check'))
+  if (stored!.value !== check) {
+    throw new Error(`The personal data key (${configured ? 'PERSONAL_DATA_KEY' : file ?? 'generated in memory'}) is not the one this database's driver ID hashes were made with; start with that key`)
+  }
+  if (!configured && config.DATABASE_URL) {
+    app.log.warn({ file }, 'PERSONAL_DATA_KEY is not set: the key is kept in a file here; replicas must share one key, so set PERSONAL_DATA_KEY in production')
+  }
+  app.decorate('hashPersonal', hash)
+}, { name: 'personal-data', fastify: '5.x', dependencies: ['database'] })

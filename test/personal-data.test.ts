@@ -1,0 +1,75 @@
+import t from 'tap'
+import { createHmac } from 'node:crypto'
+import { statSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import { sql } from 'drizzle-orm'
+import { DrizzleQueryError } from 'drizzle-orm/errors'
+import { pino } from 'pino'
+import { buildApp, loggerOptions } from '../src/app.js'
+import { defaultConfig } from '../src/config.js'
+import { rowsOf } from '../src/db/client.js'
+import { canonicalJson, sha256 } from '../src/lib/canonical.js'
+import { personalDataKeyPath } from '../src/plugins/personal-data.js'
+import { sampleResidentId } from '../src/seed/licence-samples.js'
+import { actors, client } from './helpers/actors.js'
+import { anotherInstance, configOf, testApp } from './helpers/app.js'
+import { licenceInput, registerEnterprise } from './helpers/fixtures.js'
+
+t.test('the key of the driver ID hashes is never in the database, nor is any unkeyed digest of a body that holds an ID', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz)
+  const idNumber = sampleResidentId('440106', '19830917', 421)
+  const input = licenceInput('driver_certificate', { issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id }, { idNumber })
+  const issued = await gz.inject({ method: 'POST', url: '/v1/licences', headers: { 'idempotency-key': 'pd-1' }, payload: input })
+  t.equal(issued.statusCode, 201)
+  const [licence] = rowsOf<{ driver_id_hash: string }>(await app.db.execute(sql`select driver_id_hash from licences where id = ${issued.json().id}`))
+  t.equal(licence!.driver_id_hash, app.hashPersonal(idNumber))
+  const secrets = rowsOf<{ value: string }>(await app.db.execute(sql`select value from service_secrets`))
+  t.ok(secrets.length > 0)
+  for (const { value } of secrets) {
+    t.not(createHmac('sha256', value).update(idNumber).digest('base64url'), licence!.driver_id_hash, 'no stored secret makes the hash')
+  }
+  const [record] = rowsOf<{ request_hash: string }>(await app.db.execute(sql`select request_hash from idempotency_records`))
+  t.not(record!.request_hash, sha256(`POST /v1/licences\n${canonicalJson(input)}`), 'the idempotency record cannot be checked against a guessed ID without the key')
+
+  const line = JSON.stringify(licenceInput('driver_certificate', { issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id })) + '\n'
+  const imported = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'pd-2' }, payload: line })
+  const [digest] = rowsOf<{ body_hash: string, committed_digest: string }>(await app.db.execute(sql`select body_hash, committed_digest from licence_imports where id = ${imported.json().id}`))
+  t.not(digest!.body_hash, sha256(line), 'nor the import’s body digest')
+  t.not(digest!.committed_digest, sha256(line))
+})
+
+t.test('without PERSONAL_DATA_KEY the key is made once, in a file of its own beside the database; another key is refused', async (t) => {
+  const first = await testApp(t, { DATA_DIR: t.testdir(), PERSONAL_DATA_KEY: undefined })
+  const config = configOf(first)
+  const file = personalDataKeyPath(config)!
+  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by the service only')
+  const { guangzhou: gz } = await actors(first)
+  const enterprise = await registerEnterprise(gz)
+  const idNumber = sampleResidentId('440106', '19900101', 3)
+  const issued = await gz.inject({ method: 'POST', url: '/v1/licences', payload: licenceInput('driver_certificate', { issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id }, { idNumber }) })
+  t.equal(issued.statusCode, 201)
+  await first.close()
+
+  const again = await anotherInstance(t, first)
+  const found = await client(again, gz.key).inject({ method: 'POST', url: '/v1/licences/driver-lookup', payload: { idNumber } })
+  t.same(found.json().items.map((l: { id: string }) => l.id), [issued.json().id], 'the same key after a restart: the driver is found')
+  await again.close()
+
+  await t.rejects(buildApp({ config: { ...config, PERSONAL_DATA_KEY: 'another-key-'.repeat(4) }, logger: false }), /not the one this database's driver ID hashes were made with/)
+})
+
+t.test('a failed query is logged without its parameters or the failing row', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })
+  const log = pino(loggerOptions(defaultConfig({ LOG_LEVEL: 'info' })) as object, stream)
+  const cause = Object.assign(new Error('new row for relation "licences" violates check constraint "licences_holder_fields"'), {
+    code: '23514', detail: 'Failing row contains (440100, 440106********1234, hash-of-the-id)', constraint: 'licences_holder_fields'
+  })
+  log.warn({ err: new DrizzleQueryError('insert into licences (driver_id_masked) values ($1)', ['440106********1234', 'hash-of-the-id'], cause) }, 'import failed')
+  const logged = lines.join('')
+  t.notMatch(logged, /440106\*+1234|hash-of-the-id|Failing row/, 'no value, no row')
+  const entry = JSON.parse(lines[0]!)
+  t.match(entry.err, { query: 'insert into licences (driver_id_masked) values ($1)', message: /parameters not logged.*violates check constraint "licences_holder_fields"/s })
+})
