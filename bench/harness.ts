@@ -2,6 +2,7 @@
 // load run of the measured side beside its baseline, interleaved so that drift touches both alike.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -10,6 +11,9 @@ import pg from 'pg'
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+
+/** What every process of a benchmark configures the API with: PostgreSQL, a shared personal-data key, no demo data. */
+export const benchConfig = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, DEMO_DATA: false, PERSONAL_DATA_KEY: 'benchmark-personal-data-key-0123456789' })
 
 /** A fresh database on the benchmark's server; `drop` removes it (and every database made here). */
 export async function benchDatabases () {
@@ -32,18 +36,28 @@ export async function benchDatabases () {
   }
 }
 
+// The servers run with the Node flags `npm start` gives the service (its heap size), so that
+// their memory is the service's. BENCH_NODE_FLAGS overrides them.
+const startFlags = /^node ((?:--\S+ )*)/.exec((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start)![1]!.split(' ').filter(Boolean)
+
 export type ServerMode = 'app' | 'app-without-audit' | 'bare'
 
 /** One of bench/servers.ts's servers in a child process, once it listens. */
 export async function startServer (mode: ServerMode, url: string): Promise<{ port: number, child: ChildProcess }> {
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of the API process there, for finding its overhead.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${mode}`] : []
-  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('./servers.js', import.meta.url)), mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? startFlags
+  const child = spawn(process.execPath, [...flags, ...profile, fileURLToPath(new URL('./servers.js', import.meta.url)), mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // It prints {"port": N} once listening; anything else it logs (warnings and worse) goes to stderr.
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      const port = /^\{"port":(\d+)\}$/.exec(text)?.[1]
+      if (port) resolve(Number(port))
+      else process.stderr.write(`[${mode}] ${text}\n`)
+    })
+    child.once('exit', (code, signal) => reject(new Error(`${mode} server exited with ${code ?? signal}`)))
   })
-  return { port: (JSON.parse(line) as { port: number }).port, child }
+  return { port, child }
 }
 
 export async function stopServers (children: ChildProcess[]) {

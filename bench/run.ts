@@ -11,7 +11,7 @@ import { systemPrincipal } from '../src/auth/principal.js'
 import { createAgency } from '../src/modules/agencies/service.js'
 import { issueApiKey } from '../src/modules/api-keys/service.js'
 import { audited } from '../src/modules/audit/trail.js'
-import { adminUrl, benchDatabases, compare, connections, seconds, startServer, stopServers, type Request } from './harness.js'
+import { adminUrl, benchConfig, benchDatabases, compare, connections, seconds, startServer, stopServers, type Request } from './harness.js'
 
 const districts = ['440103', '440104', '440105', '440106', '440111', '440112', '350203', '350206', '320612', '320613', '500103', '500105']
 const sectorSets = [['ride_hailing'], ['bike_share'], ['car_share'], ['car_share', 'ride_hailing']]
@@ -47,7 +47,7 @@ const databaseUrl = await databases.create()
 const children: ChildProcess[] = []
 try {
   // Migrate through the app itself and issue the keys the load uses; then bulk-load.
-  const setup = await buildApp({ config: defaultConfig({ DATABASE_URL: databaseUrl, DEMO_DATA: false }), logger: false })
+  const setup = await buildApp({ config: defaultConfig(benchConfig(databaseUrl)), logger: false })
   await setup.ready()
   const operator = systemPrincipal('benchmark')
   const keys = await audited(setup.db, operator, 'bench', async (tx, audit) => {

@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { defaultConfig } from '../src/config.js'
+import { benchConfig } from './harness.js'
 
 const [mode, databaseUrl] = process.argv.slice(2)
 if (!databaseUrl || !['app', 'app-without-audit', 'bare'].includes(mode!)) throw new Error('usage: servers.js app|app-without-audit|bare DATABASE_URL')
@@ -87,15 +88,15 @@ async function bare () {
     warnings: []
   })
   const guangzhou = ['440100', '440103', '440104', '440105', '440106', '440111', '440112', '440113', '440114', '440115', '440117', '440118', '440102', '440107', '440116']
-  app.get<{ Querystring: { type?: string, expiringWithinDays?: string, limit: string } }>('/v1/licences', async (request, reply) => {
+  app.get<{ Querystring: { type?: string, status?: string, expiringWithinDays?: string, limit: string } }>('/v1/licences', async (request, reply) => {
     if (!await authenticate(request.headers.authorization)) return reply.code(401).send({ code: 'unauthenticated' })
     const q = request.query
     const limit = Number(q.limit)
     const { rows } = q.expiringWithinDays === undefined
       ? await pool.query({
-        name: 'bare_licences_active',
-        text: `select ${licenceColumns} from licences where jurisdiction_code = any($1) and type = $2 and status = 'active' and valid_until >= $3 order by id limit $4`,
-        values: [guangzhou, q.type, today(), limit + 1]
+        name: `bare_licences_${q.status}`,
+        text: `select ${licenceColumns} from licences where jurisdiction_code = any($1) and type = $2 and status = $3 and valid_until >= $4 order by id limit $5`,
+        values: [guangzhou, q.type, q.status, today(), limit + 1]
       })
       : await pool.query({
         name: 'bare_licences_expiring',
@@ -132,9 +133,16 @@ async function bare () {
 const server = mode === 'bare'
   ? await bare()
   : await buildApp({
-    config: defaultConfig({ DATABASE_URL: databaseUrl, DEMO_DATA: false, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: 100_000_000, RATE_LIMIT_ANONYMOUS_PER_MINUTE: 100_000_000 }),
+    config: defaultConfig({ ...benchConfig(databaseUrl), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: 100_000_000, RATE_LIMIT_ANONYMOUS_PER_MINUTE: 100_000_000 }),
     auditTrail: mode === 'app'
   })
 await server.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(JSON.stringify({ port: (server.server.address() as { port: number }).port }) + '\n')
 process.on('SIGTERM', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })
+// BENCH_MEMORY=1: the process's memory every second on stderr, to see what a peak is made of.
+if (process.env.BENCH_MEMORY) {
+  setInterval(() => {
+    const m = process.memoryUsage()
+    process.stderr.write(`[memory] ${Object.entries(m).map(([k, v]) => `${k} ${(v / 1048576).toFixed(0)}`).join(' ')}\n`)
+  }, 1000).unref()
+}

@@ -91,4 +91,5 @@ CREATE INDEX "licences_number_idx" ON "licences" USING btree ("number");--> stat
 CREATE INDEX "licences_plate_idx" ON "licences" USING btree ("plate") WHERE "licences"."plate" is not null;--> statement-breakpoint
 CREATE INDEX "licences_driver_idx" ON "licences" USING btree ("driver_id_hash") WHERE "licences"."driver_id_hash" is not null;--> statement-breakpoint
 CREATE INDEX "licences_enterprise_idx" ON "licences" USING btree ("enterprise_id","id");--> statement-breakpoint
-CREATE INDEX "licences_valid_until_idx" ON "licences" USING btree ("valid_until");
+CREATE INDEX "licences_valid_until_idx" ON "licences" USING btree ("valid_until");--> statement-breakpoint
+CREATE INDEX "licences_not_active_idx" ON "licences" USING btree ("jurisdiction_code","status","id") WHERE "licences"."status" <> 'active';

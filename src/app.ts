@@ -111,7 +111,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     await v1.register(enterpriseRoutes)
     await v1.register(apiKeyRoutes)
     await v1.register(auditRoutes)
-    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES })
+    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT })
   }, { prefix: '/v1' })
 
   return app

@@ -71,7 +71,7 @@ t.test('bulk import', async (t) => {
     t.match(JSON.parse(body), { id: midway.id, status: 'completed', attempts: 1, lines: 3000, applied: 3000, rejected: 0, errors: [] })
     t.equal(await countOf('P'), 3000)
     const [audit] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${midway.id} and action = 'licence.imported'`))
-    t.equal(audit!.n, 2, 'one audit event per committed batch')
+    t.equal(audit!.n, Math.ceil(3000 / importLimits.batchLines), 'one audit event per committed batch')
   })
 
   t.test('a dropped connection leaves an interrupted import; the retry under the same key applies nothing twice', async (t) => {
@@ -90,7 +90,7 @@ t.test('bulk import', async (t) => {
     t.match(retry.json(), { id: interrupted.id, status: 'completed', attempts: 2, lines: 3000, applied: 3000, rejected: 0, errors: [] })
     t.equal(await countOf('R'), 3000, 'every line once')
     const [batches] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${interrupted.id} and action = 'licence.imported'`))
-    t.equal(batches!.n, 2, 'the retry skipped the committed batch and applied only the rest')
+    t.equal(batches!.n, Math.ceil(3000 / importLimits.batchLines), 'each line checked once: the retry skipped the committed batches')
 
     const before = await tableCounts(app)
     const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'retry-1' }, payload: lines.join('') })
@@ -203,6 +203,28 @@ t.test('bulk import', async (t) => {
     t.equal((await platform.inject({ url: `/v1/licence-imports/${mine.id}` })).statusCode, 403)
     t.equal((await platform.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: linesOf('X', 1).join('') })).statusCode, 403)
   })
+})
+
+t.test('an instance runs at most IMPORT_MAX_CONCURRENT imports at once; one more is asked to retry later', async (t) => {
+  const app = await testApp(t, { IMPORT_MAX_CONCURRENT: 1 })
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const line = (n: number) => JSON.stringify({ type: 'platform_permit', number: `C${n}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2026-01-01' }) + '\n'
+  const running = httpRequest({ port, method: 'POST', path: '/v1/licence-imports', headers: { ...ndjson, authorization: `Bearer ${gz.key}`, 'idempotency-key': 'concurrent-1' } })
+  const answer = new Promise<number>((resolve, reject) => { running.on('response', (res) => { res.resume().on('end', () => resolve(res.statusCode!)) }).on('error', reject) })
+  running.write(line(1))
+  for (let i = 0; i < 100 && !(await gz.inject({ url: '/v1/licence-imports?idempotencyKey=concurrent-1' })).json().items.length; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const before = await tableCounts(app)
+  const busy = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })
+  t.equal(busy.statusCode, 503)
+  t.match(busy.json(), { code: 'service_unavailable', detail: /1 bulk imports are running/ })
+  t.equal(busy.headers['retry-after'], '30')
+  t.same(await tableCounts(app), before, 'nothing written')
+  running.end(line(3))
+  t.equal(await answer, 201)
+  t.equal((await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })).statusCode, 201, 'once it is done, the next one runs')
 })
 
 t.test('an import larger than IMPORT_MAX_LINES stops at the limit and says where', async (t) => {

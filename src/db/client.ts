@@ -125,3 +125,17 @@ export function openPglite (config: Config): DatabaseHandle {
 export function openDatabase (config: Config, log: FastifyBaseLogger): DatabaseHandle {
   return config.DATABASE_URL ? connectPostgres(config, log) : openPglite(config)
 }
+
+const preparedStatements = new WeakMap<Database, Map<string, unknown>>()
+
+/**
+ * A statement prepared once per database handle under `name` (PostgreSQL parses and plans it once
+ * per connection): for the hottest reads.
+ */
+export function preparedOnce<T> (db: Database, name: string, prepare: (db: Database, name: string) => T): T {
+  let byName = preparedStatements.get(db)
+  if (!byName) preparedStatements.set(db, byName = new Map())
+  let statement = byName.get(name) as T | undefined
+  if (!statement) byName.set(name, statement = prepare(db, name))
+  return statement
+}

@@ -69,7 +69,7 @@ const statusDescriptions: Record<number, string> = {
   422: 'Well-formed but refers to something unknown, or an Idempotency-Key reused with another body',
   428: 'Precondition required: send If-Match',
   500: 'Internal error (details are logged, not sent)',
-  503: 'Database unavailable or timed out; retry after the Retry-After seconds'
+  503: 'The database is unavailable or timed out, or the instance is at capacity (bulk imports); retry after the Retry-After seconds'
 }
 
 /** Response schemas for the error statuses a route can send; 400, 500 and 503 always apply. */

@@ -1,5 +1,5 @@
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm'
-import type { Database } from '../../db/client.js'
+import { preparedOnce, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
@@ -119,17 +119,11 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
   return registered
 }
 
-// The hottest read: prepared once per handle, so PostgreSQL parses and plans it once per connection.
-const preparedById = new WeakMap<Database, ReturnType<typeof prepareById>>()
-function prepareById (db: Database) {
-  return db.select().from(enterprises).where(eq(enterprises.id, sql.placeholder('id'))).prepare('enterprise_by_id')
-}
+const byId = (db: Database, name: string) => db.select().from(enterprises).where(eq(enterprises.id, sql.placeholder('id'))).prepare(name)
 
 /** The enterprise if the caller may see it; another tenant's answers 404 exactly like a missing one. */
 export async function findEnterprise (db: Database, id: string, who: Principal): Promise<EnterpriseRow> {
-  let byId = preparedById.get(db)
-  if (!byId) preparedById.set(db, byId = prepareById(db))
-  const [row] = await byId.execute({ id })
+  const [row] = await preparedOnce(db, 'enterprise_by_id', byId).execute({ id })
   if (!row || !canSeeEnterprise(who, row)) throw notFound('enterprise', id)
   return row
 }

@@ -28,7 +28,8 @@ export const importLimits = {
   /** A stalled import (its replica died) may be taken over by a retry after this long. */
   staleAfterMs: 60_000,
   /** How often a live request says so, so that a slow sender is not taken for a dead one. */
-  heartbeatMs: 20_000
+  heartbeatMs: 20_000,
+  yieldEveryLines: 32
 }
 
 export interface ImportContext {
@@ -247,8 +248,10 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
     const lines = batch
     batch = []
     const mark: BatchEnd = { bytes: end, lines: lineNo, counted: counts.lines, digest: storedDigest(digest, ctx.hashPersonal) }
+    // Checked while the batch before it is being written; then written while the next is read.
+    const checked = await checkBatch(ctx, lines, caches)
     await applying
-    applying = applyBatch(ctx, fence, lines, mark, counts, caches)
+    applying = commitBatch(ctx, fence, checked, mark, counts)
     // Its failure is met at the next await; until then, reading goes on.
     applying.catch(() => {})
   }
@@ -262,6 +265,9 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
     for await (const line of linesOf(body, digest, importLimits.maxLineBytes)) {
       end = line.end
       lineNo++
+      // Lines arrive a chunk at a time and are read without leaving the microtask queue: let the
+      // database's answers in now and then, so the batch being written does not wait on this one.
+      if (lineNo % importLimits.yieldEveryLines === 0) await new Promise(setImmediate)
       if (!verified) {
         // Still inside what earlier attempts committed: only prove that it is the same body.
         if (end < resumeAt) continue
@@ -309,11 +315,10 @@ function current (fence: { id: string, attempt: number }): SQL {
   return and(eq(licenceImports.id, fence.id), eq(licenceImports.attempts, fence.attempt), eq(licenceImports.status, 'receiving'))!
 }
 
-/** Checks a batch against the register and commits it with its counts, refused lines, end and audit event. */
-async function applyBatch (
-  ctx: ImportContext, fence: { id: string, attempt: number }, batch: Array<Parsed | LineError>, mark: BatchEnd,
-  counts: { applied: number, rejected: number }, caches: Caches
-) {
+interface CheckedBatch { rows: Array<Omit<LicenceInsert, 'id'> & { line: number }>, errors: LineError[], firstLine: number, lastLine: number }
+
+/** Checks a batch's licences against the rules and what the register knows (its agencies and enterprises). */
+async function checkBatch (ctx: ImportContext, batch: Array<Parsed | LineError>, caches: Caches): Promise<CheckedBatch> {
   const parsed = batch.filter((b): b is Parsed => 'input' in b)
   const errors = batch.filter((b): b is LineError => !('input' in b))
   // The agencies and enterprises this batch names that are not known yet: two queries at most.
@@ -338,8 +343,19 @@ async function applyBatch (
     if (checked.failure) errors.push({ line: p.line, ...checked.failure })
     else rows.push({ ...checked.values, line: p.line })
   }
+  return { rows, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
+}
 
+/** Commits a checked batch with its counts, refused lines, where it ends, and one audit event. */
+async function commitBatch (
+  ctx: ImportContext, fence: { id: string, attempt: number }, { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd,
+  counts: { applied: number, rejected: number }
+) {
   const applied = await ctx.db.transaction(async (tx) => {
+    // Not flushed to disk one batch at a time: a crash can lose only the last batches, and with
+    // them the progress they recorded, so a retry sends them again. The import's completion is a
+    // synchronous commit, which flushes every batch before it, so what the answer reports is durable.
+    await tx.execute(sql`set local synchronous_commit = off`)
     const inserted = rows.length ? await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId: fence.id }) : []
     if (inserted.length < rows.length) {
       // A number already in the register: earlier in this import, or before it.
@@ -381,7 +397,7 @@ async function applyBatch (
         entityId: fence.id,
         jurisdictionCodes: [...new Set(rows.map((r) => r.jurisdictionCode))],
         before: null,
-        after: { firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line, applied: inserted.length, rejected: errors.length }
+        after: { firstLine, lastLine, applied: inserted.length, rejected: errors.length }
       }])
     }
     return inserted.length

@@ -22,13 +22,20 @@ export function possibleActions (from: RecordedStatus): TransitionAction[] {
   return (Object.keys(moves) as TransitionAction[]).filter((action) => moves[action].from.includes(from))
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>()
+// Per zone: its formatter, and the last instant asked and its date (a page of licences asks the
+// same instant once per row; Intl formatting is the slow part).
+const zones = new Map<string, { format: Intl.DateTimeFormat, at: number, day: string }>()
 
 /** The calendar date (YYYY-MM-DD) at `now` in an IANA time zone. */
 export function dateIn (timeZone: string, now: Date = new Date()): string {
-  let format = dayFormats.get(timeZone)
-  if (!format) dayFormats.set(timeZone, format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }))
-  return format.format(now)
+  let zone = zones.get(timeZone)
+  if (!zone) zones.set(timeZone, zone = { format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }), at: NaN, day: '' })
+  const at = now.getTime()
+  if (zone.at !== at) {
+    zone.day = zone.format.format(now)
+    zone.at = at
+  }
+  return zone.day
 }
 
 /** Today where the licence was issued: validity dates are calendar dates of its jurisdiction. */

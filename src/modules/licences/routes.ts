@@ -20,7 +20,8 @@ const tags = ['licences']
 const licence = { $ref: 'Licence' }
 const ndjson = 'application/x-ndjson'
 
-export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number }> = async (app, opts) => {
+export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number }> = async (app, opts) => {
+  let importsRunning = 0
   const hashId = app.hashPersonal
   const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
 
@@ -139,6 +140,11 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       throw new ProblemError('unsupported_media_type', `Send the licences as ${ndjson}, one JSON object per line`)
     }
     assertRegisterKeeper(request.principal)
+    if (importsRunning >= opts.maxConcurrentImports) {
+      throw new ProblemError('service_unavailable', `${importsRunning} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
+    }
+    importsRunning++
+    reply.raw.once('close', () => { importsRunning-- })
     const body = request.body as Readable
     const key = request.headers['idempotency-key']
     const opened = await openImport(app.db, request.principal, key)

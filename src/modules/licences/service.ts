@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
-import { rowsOf, type Database } from '../../db/client.js'
+import { preparedOnce, rowsOf, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
@@ -143,17 +143,11 @@ export async function issueLicence (tx: Database, input: IssueLicence, ctx: Lice
   return issued
 }
 
-// The point read: prepared once per handle.
-const preparedById = new WeakMap<Database, ReturnType<typeof prepareById>>()
-function prepareById (db: Database) {
-  return db.select().from(licences).where(eq(licences.id, sql.placeholder('id'))).prepare('licence_by_id')
-}
+const byId = (db: Database, name: string) => db.select().from(licences).where(eq(licences.id, sql.placeholder('id'))).prepare(name)
 
 /** The licence if the caller may see it; another tenant's answers 404 exactly like a missing one. */
 export async function findLicence (db: Database, id: string, who: Principal): Promise<LicenceRow> {
-  let byId = preparedById.get(db)
-  if (!byId) preparedById.set(db, byId = prepareById(db))
-  const [row] = await byId.execute({ id })
+  const [row] = await preparedOnce(db, 'licence_by_id', byId).execute({ id })
   if (!row || !canSeeLicence(who, row)) throw notFound('licence', id)
   return row
 }
@@ -285,6 +279,23 @@ export async function findDriverCertificates (db: Database, who: Principal, regi
   return { items: rows.map((r) => licenceToApi(r, registry)) }
 }
 
+/** The public verification's query, by plate or by type and number, optionally within a division: prepared once per handle. */
+const verification = (by: 'plate' | 'number', within: boolean) => (db: Database, name: string) => db.select({
+  type: licences.type,
+  number: licences.number,
+  jurisdictionCode: licences.jurisdictionCode,
+  status: licences.status,
+  validFrom: licences.validFrom,
+  validUntil: licences.validUntil,
+  plate: licences.plate,
+  holderName: enterprises.nameZh
+}).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).where(and(
+  by === 'plate'
+    ? and(eq(licences.plate, sql.placeholder('plate')), eq(licences.type, 'vehicle_certificate'))
+    : and(eq(licences.number, sql.placeholder('number')), eq(licences.type, sql.placeholder('type'))),
+  within ? sql`${licences.jurisdictionCode} = any(${sql.placeholder('codes')}::bpchar[])` : undefined
+)).orderBy(desc(licences.id)).limit(20).prepare(name)
+
 /** Public verification: disclosed fields only, never a person's data. */
 export async function verifyLicence (db: Database, registry: JurisdictionRegistry, query: { type?: string, number?: string, plate?: string, jurisdiction?: string }): Promise<VerificationApi> {
   if (query.plate === undefined && (query.type === undefined || query.number === undefined)) {
@@ -298,21 +309,10 @@ export async function verifyLicence (db: Database, registry: JurisdictionRegistr
       errors: [{ in: 'query', pointer: '/plate', code: 'not_allowed', message: 'not together with type and number' }]
     })
   }
-  const rows = await db.select({
-    type: licences.type,
-    number: licences.number,
-    jurisdictionCode: licences.jurisdictionCode,
-    status: licences.status,
-    validFrom: licences.validFrom,
-    validUntil: licences.validUntil,
-    plate: licences.plate,
-    holderName: enterprises.nameZh
-  }).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).where(and(
-    query.plate !== undefined
-      ? and(eq(licences.plate, normalPlate(query.plate)), eq(licences.type, 'vehicle_certificate'))
-      : and(eq(licences.number, query.number!), eq(licences.type, query.type as LicenceRow['type'])),
-    query.jurisdiction ? inArray(licences.jurisdictionCode, subtreeOf(registry, query.jurisdiction, 'query', '/jurisdiction')) : undefined
-  )).orderBy(desc(licences.id)).limit(20)
+  const within = query.jurisdiction ? subtreeOf(registry, query.jurisdiction, 'query', '/jurisdiction') : undefined
+  const rows = query.plate !== undefined
+    ? await preparedOnce(db, within ? 'licence_verify_plate_within' : 'licence_verify_plate', verification('plate', within !== undefined)).execute({ plate: normalPlate(query.plate), codes: within })
+    : await preparedOnce(db, within ? 'licence_verify_number_within' : 'licence_verify_number', verification('number', within !== undefined)).execute({ type: query.type, number: query.number, codes: within })
   const now = new Date()
   const matches = rows.map((r) => {
     const today = todayFor(registry, r.jurisdictionCode, now)

@@ -46,6 +46,8 @@ export const licences = pgTable('licences', {
   index('licences_driver_idx').on(t.driverIdHash).where(sql`${t.driverIdHash} is not null`),
   index('licences_enterprise_idx').on(t.enterpriseId, t.id),
   index('licences_valid_until_idx').on(t.validUntil),
+  // Suspended and revoked licences are few: a list of them must not walk the whole register.
+  index('licences_not_active_idx').on(t.jurisdictionCode, t.status, t.id).where(sql`${t.status} <> 'active'`),
   check('licences_type_known', sql.raw(`type in (${inList(licenceTypes)})`)),
   check('licences_status_known', sql.raw(`status in (${inList(recordedStatuses)})`)),
   check('licences_plate_colour_known', sql.raw(`plate_colour is null or plate_colour in (${inList(plateColours)})`)),
