@@ -72,7 +72,8 @@ t.test('a request Node cannot parse still gets a problem: raw Chinese in a URL s
   const { port } = app.server.address() as { port: number }
   /** Sends bytes as they are, as a hand-typed curl or a naive client would, and reads the answer. */
   const raw = (request: string) => new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(request))
+    // Written, not ended: the server closes the connection once it has answered (Connection: close).
+    const socket = connect(port, '127.0.0.1', () => socket.write(request))
     let answer = ''
     socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk }).on('close', () => resolve(answer)).on('error', reject)
   })

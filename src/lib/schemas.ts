@@ -17,10 +17,16 @@ export const CalendarDate = (description: string) => Type.String({ format: 'date
 export const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description })
 export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description, examples: ['440106'] })
 
+/** A resource's version: its ETag is this number in quotes. */
+export const Version = Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' })
+
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1–200)' }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The `nextCursor` of the previous page; opaque' }))
 }
+
+/** The query of a list that has no filters: a page size and a cursor. */
+export const PageOnlyQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export function Page<T extends TSchema> (item: T, description: string) {
   return Type.Object({

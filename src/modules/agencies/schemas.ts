@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable } from '../../lib/schemas.js'
+import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable, Version } from '../../lib/schemas.js'
 import { agencyKinds } from './table.js'
 
 const Kind = StringEnum(agencyKinds, { description: 'What kind of regulator: transport (交通运输局), market_regulation (市场监管局), cyberspace (网信办), development_reform (发改委), public_security (公安局), …' })
@@ -12,7 +12,7 @@ export const AgencySchema = Type.Object({
   nameEn: NameEn,
   kind: Kind,
   jurisdictionCode: JurisdictionCode('The division it regulates (a city agency covers the city’s districts)'),
-  version: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' }),
+  version: Version,
   createdAt: Timestamp('When it was created here'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. an abolished jurisdiction code replaced by its successor' })

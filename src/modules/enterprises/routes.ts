@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/trail.js'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
-import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageQuery, problemResponses, described } from '../../lib/schemas.js'
-import { Type } from 'typebox'
+import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses, described } from '../../lib/schemas.js'
 import {
   ChangeStatusBody, CreateEnterpriseBody, EnterpriseListQuery, EnterprisePage, StatusChangePage, UpdateEnterpriseBody
 } from './schemas.js'
@@ -105,7 +104,7 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: 'The status history of an enterprise, oldest first',
       params: IdParams,
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: PageOnlyQuery,
       response: { 200: described('A page of status changes', StatusChangePage), ...problemResponses(404) }
     }
   }, async (request) => listStatusChanges(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))

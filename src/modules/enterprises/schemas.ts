@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable } from '../../lib/schemas.js'
+import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable, Version } from '../../lib/schemas.js'
 import { enterpriseStatuses, sectors } from './table.js'
 
 const Sector = StringEnum(sectors, { description: 'ride_hailing (网约车), bike_share (互联网租赁自行车), car_share (分时租赁)' })
@@ -17,7 +17,7 @@ export const EnterpriseSchema = Type.Object({
   sectors: Sectors,
   jurisdictionCodes: JurisdictionCodes,
   status: Status,
-  version: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' }),
+  version: Version,
   createdAt: Timestamp('When it was registered here'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. an embedded organisation code that fails its own check' })

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
 import type { Readable } from 'node:stream'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { ProblemError } from '../../lib/problems.js'
 import { assertRegisterKeeper } from './rules.js'
 import {
-  bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageQuery, problemResponses
+  bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
 import { bodyDigest, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
@@ -111,7 +110,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       summary: 'The history of a licence, oldest first',
       description: 'Every transition after issue, with who, when and why. The issue itself is the licence’s createdAt (and importId when it came by bulk import).',
       params: IdParams,
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: PageOnlyQuery,
       response: { 200: described('A page of transitions', TransitionPage), ...problemResponses(404) }
     }
   }, async (request) => listTransitions(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
@@ -202,7 +201,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       tags,
       summary: 'Every refused line of an import, in line order',
       params: IdParams,
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: PageOnlyQuery,
       response: { 200: described('A page of refused lines', ImportErrorPage), ...problemResponses(404) }
     }
   }, async (request) => listImportErrors(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))

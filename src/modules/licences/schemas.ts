@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, Timestamp, Uuid, Warning } from '../../lib/schemas.js'
+import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
 import { importStatuses, licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
 
 const LicenceType = StringEnum(licenceTypes, {
@@ -28,7 +28,7 @@ export const LicenceSchema = Type.Object({
   vin: Nullable(Type.String(), { description: 'Vehicle certificates: the VIN (17 characters, check digit verified)' }),
   driverIdMasked: Nullable(Type.String(), { description: 'Driver certificates: the driver’s ID number masked (region and last four); the number itself is never stored' }),
   importId: Nullable(Uuid('Import id'), { description: 'The bulk import that issued it, if any' }),
-  version: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' }),
+  version: Version,
   createdAt: Timestamp('When it was entered here (its issue, or its import)'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. a plate from another city' })
