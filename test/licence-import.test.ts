@@ -55,6 +55,16 @@ t.test('bulk import', async (t) => {
     throw new Error('timed out waiting')
   }
 
+  /** Sends 2,500 of the lines, waits until 2,000 are committed, drops the connection; the import as it is left. */
+  async function dropAfter2000 (lines: string[], key: string) {
+    const { req, answer } = open(key)
+    answer.catch(() => {})
+    req.write(lines.slice(0, 2500).join(''))
+    await until(() => findByKey(key), (i) => i?.applied >= 2000)
+    req.destroy()
+    return until(() => findByKey(key), (i) => i.status === 'interrupted')
+  }
+
   t.test('progress is visible while lines stream in; the same key meanwhile is 409; then it completes', async (t) => {
     const lines = linesOf('P', 3000)
     const { req, answer } = open('progress-1')
@@ -76,12 +86,7 @@ t.test('bulk import', async (t) => {
 
   t.test('a dropped connection leaves an interrupted import; the retry under the same key applies nothing twice', async (t) => {
     const lines = linesOf('R', 3000)
-    const { req, answer } = open('retry-1')
-    answer.catch(() => {})
-    req.write(lines.slice(0, 2500).join(''))
-    await until(() => findByKey('retry-1'), (i) => i?.applied >= 2000)
-    req.destroy()
-    const interrupted = await until(() => findByKey('retry-1'), (i) => i.status === 'interrupted')
+    const interrupted = await dropAfter2000(lines, 'retry-1')
     t.equal(interrupted.applied, 2000, 'the batches committed before the drop stay')
     t.equal(await countOf('R'), 2000)
 
@@ -105,12 +110,7 @@ t.test('bulk import', async (t) => {
 
   t.test('a retry with another body under the key of an interrupted import is refused before anything is applied', async (t) => {
     const lines = linesOf('D', 3000)
-    const { req, answer } = open('different-1')
-    answer.catch(() => {})
-    req.write(lines.slice(0, 2500).join(''))
-    await until(() => findByKey('different-1'), (i) => i?.applied >= 2000)
-    req.destroy()
-    const interrupted = await until(() => findByKey('different-1'), (i) => i.status === 'interrupted')
+    const interrupted = await dropAfter2000(lines, 'different-1')
     const before = await tableCounts(app)
     const changed = [...lines]
     changed[10] = changed[10]!.replace('2029-12-31', '2030-12-31')
