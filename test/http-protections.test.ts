@@ -83,6 +83,10 @@ t.test('a request Node cannot parse still gets a problem: raw Chinese in a URL s
   t.match(unencoded, /^HTTP\/1\.1 400 Bad Request\r\n/)
   t.match(unencoded, /content-type: application\/problem\+json; charset=utf-8/i)
   t.match(problemOf(unencoded), { status: 400, code: 'bad_request', detail: /percent-encod.*%E7%B2%A4A12345/ })
+  const requestId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(unencoded)?.[1]
+  t.ok(requestId, 'it has a request id like every answer')
+  t.equal(problemOf(unencoded).requestId, requestId)
+  t.match(unencoded, /\r\nx-content-type-options: nosniff\r\n/)
 
   const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nx-filler: ${'a'.repeat(20_000)}\r\n\r\n`)
   t.match(huge, /^HTTP\/1\.1 431 /)

@@ -12,7 +12,7 @@ interface Case {
   name: string
   /** A licence of this type with these changes, sent to POST /v1/licences and as an import line. */
   licence?: [Type, (ids: Ids) => Record<string, unknown>]
-  request?: (ids: Ids) => { method?: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: object }
+  request?: (ids: Ids) => { method?: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: object | string }
   status: number
   code: string
   pointer?: { in: string, pointer: string, code?: string }
@@ -70,9 +70,10 @@ const cases: Case[] = [
   { name: 'transition without a reason', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'suspend' } }), status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/reason', code: 'required' } },
   { name: 'transition reason with a NUL character', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'suspend', reason: 'a\u0000b' } }), status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/reason', code: 'pattern' } },
   { name: 'renewal to a year PostgreSQL cannot store', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'renew', reason: 'x', validUntil: '0000-01-01' } }), status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/validUntil', code: 'format_minimum' } },
-  { name: 'a stale If-Match is answered before an impossible transition', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.revoked}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'reinstate', reason: 'x' } }), status: 412, code: 'precondition_failed' },
-  { name: 'transition with a stale If-Match', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '"9"' }, payload: { action: 'suspend', reason: 'x' } }), status: 412, code: 'precondition_failed' },
-  { name: 'transition without If-Match', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, payload: { action: 'suspend', reason: 'x' } }), status: 428, code: 'precondition_required' },
+  { name: 'a stale If-Match is answered before an impossible transition', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.revoked}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'reinstate', reason: 'x' } }), status: 412, code: 'precondition_failed', pointer: { in: 'header', pointer: '/if-match', code: 'stale' } },
+  { name: 'transition with a stale If-Match', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '"9"' }, payload: { action: 'suspend', reason: 'x' } }), status: 412, code: 'precondition_failed', pointer: { in: 'header', pointer: '/if-match', code: 'stale' } },
+  { name: 'transition with an unquoted If-Match', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, headers: { 'if-match': '1' }, payload: { action: 'suspend', reason: 'x' } }), status: 412, code: 'precondition_failed', pointer: { in: 'header', pointer: '/if-match', code: 'etag_not_quoted' } },
+  { name: 'transition without If-Match', request: (ids) => ({ method: 'POST', url: `/v1/licences/${ids.licence}/transitions`, payload: { action: 'suspend', reason: 'x' } }), status: 428, code: 'precondition_required', pointer: { in: 'header', pointer: '/if-match', code: 'required' } },
   { name: 'transition of an unknown licence', request: () => ({ method: 'POST', url: '/v1/licences/01900000-0000-7000-8000-000000000000/transitions', headers: { 'if-match': '"1"' }, payload: { action: 'suspend', reason: 'x' } }), status: 404, code: 'not_found' },
   { name: 'unknown licence', request: () => ({ url: '/v1/licences/01900000-0000-7000-8000-000000000000' }), status: 404, code: 'not_found' },
   { name: 'status filter that does not exist', request: () => ({ url: '/v1/licences?status=lapsed' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/status', code: 'enum' } },
@@ -85,8 +86,12 @@ const cases: Case[] = [
   { name: 'verification with nothing to verify', request: () => ({ url: '/v1/public/licences/verify' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/number', code: 'required' } },
   { name: 'verification with a type but no number', request: () => ({ url: '/v1/public/licences/verify?type=driver_certificate' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/number', code: 'required' } },
   { name: 'verification by plate and number at once', request: () => ({ url: '/v1/public/licences/verify?plate=粤A12345&type=platform_permit&number=1' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/plate', code: 'not_allowed' } },
+  { name: 'verification of a plate that cannot exist', request: () => ({ url: `/v1/public/licences/verify?plate=${encodeURIComponent('粤A1234')}` }), status: 400, code: 'invalid_plate', pointer: { in: 'query', pointer: '/plate', code: 'plate_length' } },
+  { name: 'list filtered by a plate with the letter O', request: () => ({ url: `/v1/licences?plate=${encodeURIComponent('粤AO1234')}` }), status: 400, code: 'invalid_plate', pointer: { in: 'query', pointer: '/plate', code: 'plate_character' } },
   { name: 'verification of an unknown type', request: () => ({ url: '/v1/public/licences/verify?type=taxi&number=1' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/type', code: 'enum' } },
-  { name: 'import as JSON', request: () => ({ method: 'POST', url: '/v1/licence-imports', payload: { lines: [] } }), status: 415, code: 'unsupported_media_type' },
+  { name: 'import as JSON', request: () => ({ method: 'POST', url: '/v1/licence-imports', payload: { lines: [] } }), status: 415, code: 'unsupported_media_type', pointer: { in: 'header', pointer: '/content-type', code: 'unsupported_media_type' } },
+  { name: 'import of NDJSON lines labelled as JSON', request: () => ({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/json' }, payload: '{"a":1}\n{"b":2}\n' }), status: 415, code: 'unsupported_media_type', pointer: { in: 'header', pointer: '/content-type' } },
+  { name: 'import as plain text', request: () => ({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'text/plain' }, payload: '{"a":1}\n' }), status: 415, code: 'unsupported_media_type', pointer: { in: 'header', pointer: '/content-type' } },
   { name: 'import errors of an unknown import', request: () => ({ url: '/v1/licence-imports/01900000-0000-7000-8000-000000000000/errors' }), status: 404, code: 'not_found' },
   { name: 'import list cursor from the licence list', request: () => ({ url: '/v1/licence-imports?cursor=eyJsIjoibGljZW5jZXMifQ.AAAAAAAAAAAAAAAAAAAAAA' }), status: 400, code: 'invalid_cursor', pointer: { in: 'query', pointer: '/cursor' } }
 ]

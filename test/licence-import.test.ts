@@ -82,6 +82,10 @@ t.test('bulk import', async (t) => {
     t.equal(await countOf('P'), 3000)
     const [audit] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${midway.id} and action = 'licence.imported'`))
     t.equal(audit!.n, Math.ceil(3000 / importLimits.batchLines), 'one audit event per committed batch')
+    const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'progress-1' }, payload: lines.join('') })
+    t.equal(replay.statusCode, 201, 'the replay answers as the import did')
+    t.equal(replay.headers['idempotent-replayed'], 'true')
+    t.same(replay.json(), JSON.parse(body))
   })
 
   t.test('a dropped connection leaves an interrupted import; the retry under the same key applies nothing twice', async (t) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
@@ -105,11 +105,44 @@ export function connectPostgres (config: Config, log: FastifyBaseLogger): Databa
   }
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same folder (the keys command
+ * while the server runs) corrupts it. A lock file with the holder's pid keeps the second one out;
+ * one left by a process that died is taken over.
+ */
+function lockFolder (folder: string): () => void {
+  const file = join(folder, '..', 'pglite.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' })
+      return () => { try { unlinkSync(file) } catch {} }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const holder = Number(readFileSync(file, 'utf8'))
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`The embedded database in ${folder} is open in process ${holder}: stop that process first (npm run keys needs the server stopped), or run both on PostgreSQL with DATABASE_URL`)
+      }
+      unlinkSync(file)
+    }
+  }
+  throw new Error(`Could not lock the embedded database in ${folder}`)
+}
+
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 export function openPglite (config: Config): DatabaseHandle {
   const inMemory = config.DATA_DIR === 'memory://'
   // The database in its own folder under DATA_DIR, so files the service writes beside it stay apart.
   const folder = join(config.DATA_DIR, 'pglite')
   if (!inMemory) mkdirSync(folder, { recursive: true })
+  const unlock = inMemory ? () => {} : lockFolder(folder)
   const client = new PGlite(inMemory ? undefined : folder)
   const db = drizzlePglite({ client, schema }) as unknown as Database
   return {
@@ -118,7 +151,7 @@ export function openPglite (config: Config): DatabaseHandle {
     location: inMemory ? 'memory' : folder,
     migrate: async () => { await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: migrationsDir }) },
     ready: readinessCheck(db, expectedMigrations()),
-    close: () => client.close()
+    close: () => client.close().finally(unlock)
   }
 }
 

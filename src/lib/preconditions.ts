@@ -25,7 +25,9 @@ export function notModified (request: FastifyRequest, etag: string): boolean {
 export function expectedVersion (request: FastifyRequest): number | '*' {
   const header = request.headers['if-match']
   if (typeof header !== 'string' || header.trim() === '') {
-    throw new ProblemError('precondition_required', 'Send If-Match with the ETag from your last read of this resource')
+    throw new ProblemError('precondition_required', 'Send If-Match with the ETag from your last read of this resource', {
+      errors: [{ in: 'header', pointer: '/if-match', code: 'required', message: 'send the ETag of your last read, e.g. If-Match: "3"' }]
+    })
   }
   const tags = listedTags(header)
   if (tags.includes('*')) return '*'
@@ -33,11 +35,18 @@ export function expectedVersion (request: FastifyRequest): number | '*' {
     const match = /^"([1-9][0-9]{0,9})"$/.exec(tag)
     if (match) return Number(match[1])
   }
-  throw new ProblemError('precondition_failed', `If-Match ${header} does not name a current version of this resource`)
+  const unquoted = tags.find((tag) => /^[1-9][0-9]{0,9}$/.test(tag))
+  throw new ProblemError('precondition_failed', unquoted
+    ? `An ETag is quoted: send If-Match: "${unquoted}", exactly as the ETag header gave it`
+    : `If-Match ${header} does not name a current version of this resource`, {
+    errors: [{ in: 'header', pointer: '/if-match', code: unquoted ? 'etag_not_quoted' : 'no_such_version', message: unquoted ? `quote it: "${unquoted}"` : 'names no version of this resource' }]
+  })
 }
 
 export function stale (current: number): ProblemError {
-  return new ProblemError('precondition_failed', `The resource has changed; its current ETag is ${etagOf(current)}. Read it again and reapply your change`)
+  return new ProblemError('precondition_failed', `The resource has changed; its current ETag is ${etagOf(current)}. Read it again and reapply your change`, {
+    errors: [{ in: 'header', pointer: '/if-match', code: 'stale', message: `the current ETag is ${etagOf(current)}` }]
+  })
 }
 
 /** Answers a read with its ETag, or 304 when the client's If-None-Match is current. */

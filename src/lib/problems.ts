@@ -92,6 +92,6 @@ export function notFound (what: string, id: string): ProblemError {
 }
 
 /** One bad field in the body: the common case of a domain rule that a schema cannot state. */
-export function invalidField (code: ProblemCode, pointer: string, detailCode: string, message: string): ProblemError {
-  return new ProblemError(code, message, { errors: [{ in: 'body', pointer, code: detailCode, message }] })
+export function invalidField (code: ProblemCode, pointer: string, detailCode: string, message: string, where: ProblemDetail['in'] = 'body'): ProblemError {
+  return new ProblemError(code, message, { errors: [{ in: where, pointer, code: detailCode, message }] })
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
@@ -48,11 +49,17 @@ export function validationDetails (errors: AjvError[], context: string | undefin
 }
 
 const frameworkCodes: Record<string, ProblemCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json'
+}
+
+/** A body of a type this route does not take: say which one it does. */
+export function unsupportedMediaType (expected: string): ProblemError {
+  return new ProblemError('unsupported_media_type', `Send the body as ${expected}`, {
+    errors: [{ in: 'header', pointer: '/content-type', code: 'unsupported_media_type', message: `must be ${expected}` }]
+  })
 }
 
 function toProblem (error: FastifyError & { validationContext?: string }, retryAfter: number): ProblemError {
@@ -63,6 +70,7 @@ function toProblem (error: FastifyError & { validationContext?: string }, retryA
     const detail = first ? `${first.in} ${first.pointer || '(root)'} ${first.message}` : 'The request does not match the schema'
     return new ProblemError('validation_failed', errors.length > 1 ? `${detail} (and ${errors.length - 1} more)` : detail, { errors })
   }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType('application/json (application/merge-patch+json for PATCH)')
   const known = frameworkCodes[error.code]
   if (known) return new ProblemError(known, error.message)
   if (error instanceof SyntaxError && error.statusCode === 400) return new ProblemError('malformed_json', error.message)
@@ -110,9 +118,20 @@ export function clientErrorProblem (err: NodeJS.ErrnoException, socket: Socket) 
         ? ['request_timeout', 'The request did not arrive whole in time']
         : ['bad_request', 'The request is not valid HTTP']
   const { status, title } = catalogue[code]
-  const body = JSON.stringify({ type: problemTypeBase + code, title, status, detail, code })
+  const requestId = randomUUID()
+  const body = JSON.stringify({ type: problemTypeBase + code, title, status, detail, code, requestId })
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    socket.write([
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'Content-Type: application/problem+json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `x-request-id: ${requestId}`,
+      'x-content-type-options: nosniff',
+      'cache-control: no-store',
+      'Connection: close',
+      '',
+      body
+    ].join('\r\n'))
   }
   socket.destroy(err)
 }

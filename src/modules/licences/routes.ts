@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { ProblemError } from '../../lib/problems.js'
+import { unsupportedMediaType } from '../../plugins/errors.js'
 import { assertRegisterKeeper } from './rules.js'
 import {
   bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
@@ -117,6 +118,10 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
 
   app.post('/licence-imports', {
     config: { access: ['regulator'], streamingBody: true },
+    // Before the body is parsed: a JSON parser would read an NDJSON body as one bad document.
+    onRequest: async (request) => {
+      if (!request.headers['content-type']?.toLowerCase().startsWith(ndjson)) throw unsupportedMediaType(`${ndjson}, one licence as JSON per line`)
+    },
     schema: {
       operationId: 'importLicences',
       tags,
@@ -129,15 +134,12 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       headers: IdempotencyHeaders,
       body: { content: { [ndjson]: { schema: { description: 'One IssueLicence JSON object per line' } } } },
       response: {
-        200: described('A retry: the import completed by an earlier request (replayed) or by this one continuing it', { $ref: 'LicenceImport' }),
-        201: described('Completed; Location names the import', { $ref: 'LicenceImport' }),
+        200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }),
+        201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }),
         ...problemResponses(409, 415, 422)
       }
     }
   }, async (request, reply) => {
-    if (!request.headers['content-type']?.toLowerCase().startsWith(ndjson)) {
-      throw new ProblemError('unsupported_media_type', `Send the licences as ${ndjson}, one JSON object per line`)
-    }
     assertRegisterKeeper(request.principal)
     if (importsRunning >= opts.maxConcurrentImports) {
       throw new ProblemError('service_unavailable', `${importsRunning} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
@@ -149,8 +151,9 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
     const opened = await openImport(app.db, request.principal, key)
     if (opened.kind === 'completed') {
       if (await bodyDigest(body, hashId) !== opened.row.bodyHash) throw differentBody()
+      // The answer the import completed with: 201 when one request delivered it, 200 after a retry.
       reply.header('idempotent-replayed', 'true')
-      return reply.code(200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
+      return reply.code(opened.row.attempts === 1 ? 201 : 200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
     }
     const done = await runImport({
       db: app.db,

@@ -45,7 +45,7 @@ export const IssueLicenceBody = Type.Object({
   validFrom: CalendarDate('First valid day'),
   validUntil: CalendarDate('Last valid day; not before validFrom'),
   plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'vehicle_certificate only, required: plate per GA 36 (7 characters, 8 for new-energy); separators and lower case accepted' })),
-  plateColour: Type.Optional(PlateColour),
+  plateColour: Type.Optional(StringEnum(plateColours, { description: 'vehicle_certificate only, required: the plate colour (JT/T 415); green or yellow_green for an 8-character new-energy plate, another colour for a 7-character plate' })),
   vin: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'vehicle_certificate only, required: 17-character VIN, check digit at position 9 verified' })),
   idNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'driver_certificate only, required: the driver’s resident ID number (GB 11643). Kept only as a keyed hash and a masked form; never stored, logged or returned' }))
 }, { additionalProperties: false, description: 'A licence to enter into the register; the same shape is one line of a bulk import' })
@@ -58,7 +58,7 @@ export const LicenceListQuery = Type.Object({
   status: Type.Optional(Status),
   jurisdiction: Type.Optional(JurisdictionCode('Issued in this division or any division under it')),
   enterprise: Type.Optional(Uuid('Held by, or serving, this enterprise')),
-  plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Exactly this plate (separators and case ignored)' })),
+  plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Exactly this plate (separators and case ignored); one that is not a valid GA 36 plate is refused with invalid_plate' })),
   expiringWithinDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 366, description: 'Not expired, not revoked, and the last valid day is within this many days from today' }))
 }, { additionalProperties: false })
 
@@ -107,7 +107,7 @@ export const VerifyQuery = Type.Object({
   type: Type.Optional(LicenceType),
   number: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The licence number; with type' })),
   jurisdiction: Type.Optional(JurisdictionCode('Only licences issued in this division or under it')),
-  plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Instead of type and number: a plate, for its vehicle certificate' }))
+  plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Instead of type and number: a plate, for its vehicle certificate (percent-encoded, e.g. %E7%B2%A4A12345 for 粤A12345); one that is not a valid GA 36 plate is refused with invalid_plate, so a typo is not mistaken for an unlicensed vehicle' }))
 }, { additionalProperties: false })
 
 export const VerificationSchema = Type.Object({

@@ -244,9 +244,11 @@ function statusCondition (status: NonNullable<LicenceFilters['status']>, registr
   }
 }
 
-/** A plate as stored: upper case, without separators (even when it is not a valid plate). */
-export function normalPlate (input: string): string {
-  return checkPlate(input).plate
+/** A plate to look for, as stored (upper case, no separators); one that cannot exist is refused, not searched. */
+export function plateToFind (input: string): string {
+  const plate = checkPlate(input)
+  if (plate.failure) throw invalidField('invalid_plate', '/plate', plate.failure.code, `plate ${plate.plate} ${plate.failure.message}`, 'query')
+  return plate.plate
 }
 
 export async function listLicences (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: LicenceFilters) {
@@ -257,7 +259,7 @@ export async function listLicences (db: Database, who: Principal, registry: Juri
   if (filters.status) conditions.push(statusCondition(filters.status, registry, now))
   if (filters.jurisdiction) conditions.push(inArray(licences.jurisdictionCode, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
   if (filters.enterprise) conditions.push(eq(licences.enterpriseId, filters.enterprise))
-  if (filters.plate) conditions.push(eq(licences.plate, normalPlate(filters.plate)))
+  if (filters.plate) conditions.push(eq(licences.plate, plateToFind(filters.plate)))
   if (filters.expiringWithinDays !== undefined) {
     const days = filters.expiringWithinDays
     conditions.push(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => and(gte(licences.validUntil, today), lte(licences.validUntil, addDays(today, days)))!))
@@ -270,7 +272,7 @@ export async function listLicences (db: Database, who: Principal, registry: Juri
 export async function findDriverCertificates (db: Database, who: Principal, registry: JurisdictionRegistry, hashId: (id: string) => string, input: { idNumber: string, jurisdictionCode?: string }) {
   const today = dateIn(input.jurisdictionCode ? registry.get(input.jurisdictionCode)?.timeZone ?? 'Asia/Shanghai' : 'Asia/Shanghai')
   const id = checkResidentId(input.idNumber, today)
-  if (id.failure) throw invalidField('invalid_resident_id', '/idNumber', id.failure.code, `ID number ${id.failure.message}`)
+  if (id.failure) throw invalidField('invalid_resident_id', '/idNumber', id.failure.code, `idNumber: ${id.failure.message}`)
   const rows = await db.select().from(licences).where(and(
     eq(licences.driverIdHash, hashId(id.id)),
     visibleLicences(who),
@@ -311,7 +313,7 @@ export async function verifyLicence (db: Database, registry: JurisdictionRegistr
   }
   const within = query.jurisdiction ? subtreeOf(registry, query.jurisdiction, 'query', '/jurisdiction') : undefined
   const rows = query.plate !== undefined
-    ? await preparedOnce(db, within ? 'licence_verify_plate_within' : 'licence_verify_plate', verification('plate', within !== undefined)).execute({ plate: normalPlate(query.plate), codes: within })
+    ? await preparedOnce(db, within ? 'licence_verify_plate_within' : 'licence_verify_plate', verification('plate', within !== undefined)).execute({ plate: plateToFind(query.plate), codes: within })
     : await preparedOnce(db, within ? 'licence_verify_number_within' : 'licence_verify_number', verification('number', within !== undefined)).execute({ type: query.type, number: query.number, codes: within })
   const now = new Date()
   const matches = rows.map((r) => {
