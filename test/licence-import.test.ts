@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
-import { importLimits } from '../src/modules/licences/imports.js'
+import { importLimits, jsonSyntaxMessage } from '../src/modules/licences/imports.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 import { actors, platformFor } from './helpers/actors.js'
 import { tableCounts, testApp } from './helpers/app.js'
@@ -135,7 +135,7 @@ t.test('bulk import', async (t) => {
   t.test('a live but slow sender keeps its import; a silent one is taken over, and its own request then commits nothing', async (t) => {
     const saved = { ...importLimits }
     t.teardown(() => Object.assign(importLimits, saved))
-    Object.assign(importLimits, { heartbeatMs: 50, staleAfterMs: 400 })
+    Object.assign(importLimits, { heartbeatMs: 50, staleAfterMs: 400, minBytesPerBeat: 0 })
     const slow = open('slow-1')
     slow.req.write(linesOf('S', 10).join(''))
     await until(() => findByKey('slow-1'), (i) => i !== undefined)
@@ -161,6 +161,20 @@ t.test('bulk import', async (t) => {
     t.match(JSON.parse(late.body), { code: 'import_superseded' })
     t.equal(await countOf('T'), 2500, 'every line once')
     t.match(await findByKey('takeover-1'), { status: 'completed', attempts: 2, lines: 2500, applied: 2500 })
+  })
+
+  t.test('a sender that trickles is cut off, its import left to be continued by a retry', async (t) => {
+    const saved = { ...importLimits }
+    t.teardown(() => Object.assign(importLimits, saved))
+    Object.assign(importLimits, { heartbeatMs: 100, minBytesPerBeat: 1024 })
+    const lines = linesOf('W', 10)
+    const trickle = open('trickle-1')
+    trickle.req.write(lines.slice(0, 5).join(''))
+    await t.rejects(trickle.answer, /socket hang up|ECONNRESET/, 'the connection is closed')
+    t.match(await until(() => findByKey('trickle-1'), (i) => i?.status === 'interrupted'), { status: 'interrupted' })
+    Object.assign(importLimits, saved)
+    const retry = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'trickle-1' }, payload: lines.join('') })
+    t.match(retry.json(), { status: 'completed', attempts: 2, lines: 10, applied: 10 })
   })
 
   t.test('a line that is not JSON is reported without quoting it: it may hold personal data', async (t) => {
@@ -239,4 +253,24 @@ t.test('an import larger than IMPORT_MAX_LINES stops at the limit and says where
   t.equal(res.statusCode, 201)
   t.match(res.json(), { lines: 2, rejected: 3 })
   t.match(res.json().errors.at(-1), { line: 3, code: 'payload_too_large', errors: [{ code: 'import_too_large' }] })
+
+  const overlong = 'x'.repeat(importLimits.maxLineBytes + 1)
+  const flood = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: [line(5), line(6), ...Array(50).fill(overlong), line(7)].join('\n') })
+  t.match(flood.json(), { lines: 2, rejected: 3 }, 'overlong lines count against the limit too: no more is read past it')
+  t.same(flood.json().errors.map((e: { line: number }) => e.line), [1, 2, 3])
+})
+
+t.test('a line that is not JSON is told where, in words that never quote the line', async (t) => {
+  const idNumber = sampleResidentId('440106', '19900101', 5)
+  const messageOf = (text: string) => { try { JSON.parse(text) } catch (err) { return jsonSyntaxMessage(err as Error) } }
+  t.equal(messageOf('{"a":1 "b"}'), "Expected ',' or '}' after property value at character 8")
+  t.equal(messageOf('{a:1}'), "Expected property name or '}' at character 2")
+  t.equal(messageOf('{"a":1} x'), 'Unexpected non-whitespace character after JSON at character 9')
+  t.equal(messageOf('{"a":"x'), 'Unterminated string at character 8')
+  t.equal(messageOf('[1,]'), "Unexpected token ']'")
+  t.equal(messageOf('{"a":1'), "Expected ',' or '}' after property value at character 7")
+  t.equal(messageOf(''), 'Unexpected end of JSON input')
+  for (const text of [`{"idNumber": '${idNumber}'}`, `{"type": "driver_certificate", "number": "x", "idNumber": '${idNumber}'}`]) {
+    t.equal(messageOf(text), "Unexpected token '''", 'the quoted piece of the line is left out')
+  }
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { sql } from 'drizzle-orm'
 import { DrizzleQueryError } from 'drizzle-orm/errors'
@@ -9,7 +10,7 @@ import { buildApp, loggerOptions } from '../src/app.js'
 import { defaultConfig } from '../src/config.js'
 import { rowsOf } from '../src/db/client.js'
 import { canonicalJson, sha256 } from '../src/lib/canonical.js'
-import { personalDataKeyPath } from '../src/plugins/personal-data.js'
+import { keyFromFile, personalDataKeyPath } from '../src/plugins/personal-data.js'
 import { sampleResidentId } from '../src/seed/licence-samples.js'
 import { actors, client } from './helpers/actors.js'
 import { anotherInstance, configOf, testApp } from './helpers/app.js'
@@ -72,4 +73,15 @@ t.test('a failed query is logged without its parameters or the failing row', asy
   t.notMatch(logged, /440106\*+1234|hash-of-the-id|Failing row/, 'no value, no row')
   const entry = JSON.parse(lines[0]!)
   t.match(entry.err, { query: 'insert into licences (driver_id_masked) values ($1)', message: /parameters not logged.*violates check constraint "licences_holder_fields"/s })
+})
+
+t.test('a key file is made whole, once, and never replaced; a short one is refused', async (t) => {
+  const dir = t.testdir()
+  const file = join(dir, 'personal-data.key')
+  const made = keyFromFile(file)
+  t.ok(made.length >= 32)
+  t.equal(keyFromFile(file), made, 'the second start reads the same key')
+  t.same(readdirSync(dir), ['personal-data.key'], 'no draft left beside it')
+  writeFileSync(file, 'short\n')
+  t.throws(() => keyFromFile(file), /shorter than 32 characters/)
 })

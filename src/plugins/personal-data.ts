@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { createHmac, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { Config } from '../config.js'
@@ -23,13 +23,26 @@ export function personalDataKeyPath (config: Pick<Config, 'DATA_DIR' | 'DATABASE
   return installationFile(config, 'personal-data', 'key')
 }
 
-function keyFromFile (file: string | undefined): string {
+/**
+ * The key in `file`, made there first if there is none. Made whole or not at all (written beside,
+ * then linked into place), so two processes starting together end up with the same key.
+ */
+export function keyFromFile (file: string | undefined): string {
   if (!file) return randomBytes(32).toString('base64url')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  const key = randomBytes(32).toString('base64url')
-  mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, key + '\n', { mode: 0o600 })
-  chmodSync(file, 0o600)
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true })
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+    writeFileSync(draft, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
+    try {
+      linkSync(draft, file)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    } finally {
+      unlinkSync(draft)
+    }
+  }
+  const key = readFileSync(file, 'utf8').trim()
+  if (key.length < 32) throw new Error(`The personal data key in ${file} is shorter than 32 characters; restore the key this database was made with, or set PERSONAL_DATA_KEY`)
   return key
 }
 

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Principal } from '../../auth/principal.js'
@@ -29,6 +30,11 @@ export const importLimits = {
   staleAfterMs: 60_000,
   /** How often a live request says so, so that a slow sender is not taken for a dead one. */
   heartbeatMs: 20_000,
+  /**
+   * What a sender must send between two heartbeats: one that keeps its connection open but sends
+   * next to nothing would hold one of the instance's few import slots for ever.
+   */
+  minBytesPerBeat: 1024,
   yieldEveryLines: 32
 }
 
@@ -205,7 +211,9 @@ function lineProblem (line: number, code: ProblemCode, pointer: string, detailCo
 /** What JSON.parse says is wrong, without the piece of the line it quotes (it may be personal data). */
 export function jsonSyntaxMessage (err: Error): string {
   const position = /at position (\d+)/.exec(err.message)?.[1]
-  const what = err.message.split(/[,"]/)[0]!.replace(/ in JSON.*$/, '').trim()
+  const what = err.message
+    .replace(/, .*is not valid JSON$/s, '')
+    .replace(/ (in JSON )?at position \d+.*$/s, '')
   return position === undefined ? what : `${what} at character ${Number(position) + 1}`
 }
 
@@ -230,7 +238,7 @@ interface BatchEnd { bytes: number, lines: number, counted: number, digest: stri
 interface Caches { agencies: Map<string, KnownAgency>, enterprises: Map<string, KnownEnterprise> }
 
 /** Reads, checks and applies every line; returns the import as it ended. */
-export async function runImport (ctx: ImportContext, opened: LicenceImportRow, body: AsyncIterable<Buffer>): Promise<LicenceImportRow> {
+export async function runImport (ctx: ImportContext, opened: LicenceImportRow, body: Readable): Promise<LicenceImportRow> {
   const digest = createHash('sha256')
   const caches: Caches = { agencies: new Map(), enterprises: new Map() }
   const fence = { id: opened.id, attempt: opened.attempts }
@@ -242,26 +250,36 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
   let lineNo = 0
   let overLimit = false
   let applying: Promise<void> | undefined
+  let end = 0
+  let flushing = false
 
-  const flush = async (end: number) => {
+  const flush = async () => {
     if (batch.length === 0) return
     const lines = batch
     batch = []
     const mark: BatchEnd = { bytes: end, lines: lineNo, counted: counts.lines, digest: storedDigest(digest, ctx.hashPersonal) }
+    flushing = true
     // Checked while the batch before it is being written; then written while the next is read.
     const checked = await checkBatch(ctx, lines, caches)
     await applying
+    flushing = false
     applying = commitBatch(ctx, fence, checked, mark, counts)
     // Its failure is met at the next await; until then, reading goes on.
     applying.catch(() => {})
   }
+  let endAtLastBeat = 0
   const heartbeat = setInterval(() => {
+    // Waiting on the database is this side's doing; waiting on the sender is not, beyond a point.
+    if (!flushing && end - endAtLastBeat < importLimits.minBytesPerBeat) {
+      body.destroy(new ProblemError('request_timeout', `The import arrived at less than ${importLimits.minBytesPerBeat} bytes in ${importLimits.heartbeatMs / 1000} s and was stopped; what was committed stays: send the whole body again with the same Idempotency-Key to go on`))
+      return
+    }
+    endAtLastBeat = end
     ctx.db.update(licenceImports).set({ updatedAt: sql`now()` }).where(current(fence))
       .catch((err: unknown) => ctx.log.warn({ err, importId: fence.id }, 'licence import heartbeat failed'))
   }, importLimits.heartbeatMs).unref()
 
   try {
-    let end = 0
     for await (const line of linesOf(body, digest, importLimits.maxLineBytes)) {
       end = line.end
       lineNo++
@@ -275,24 +293,20 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
         verified = true
         continue
       }
-      if (overLimit) continue
-      if (line.text === undefined) {
-        counts.lines++
-        batch.push(lineProblem(lineNo, 'payload_too_large', '', 'line_too_long', `the line has ${line.tooLong} bytes; at most ${importLimits.maxLineBytes} are read`))
-      } else {
-        if (line.text.trim() === '') continue
-        if (counts.lines >= ctx.maxLines) {
-          overLimit = true
-          batch.push(lineProblem(lineNo, 'payload_too_large', '', 'import_too_large', `an import holds at most ${ctx.maxLines} lines; this line and those after it were not read: send them as another import`))
-          continue
-        }
-        counts.lines++
-        batch.push(parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo))
+      if (overLimit || line.text?.trim() === '') continue
+      if (counts.lines >= ctx.maxLines) {
+        overLimit = true
+        batch.push(lineProblem(lineNo, 'payload_too_large', '', 'import_too_large', `an import holds at most ${ctx.maxLines} lines; this line and those after it were not read: send them as another import`))
+        continue
       }
-      if (batch.length >= importLimits.batchLines) await flush(end)
+      counts.lines++
+      batch.push(line.text === undefined
+        ? lineProblem(lineNo, 'payload_too_large', '', 'line_too_long', `the line has ${line.tooLong} bytes; at most ${importLimits.maxLineBytes} are read`)
+        : parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo))
+      if (batch.length >= importLimits.batchLines) await flush()
     }
     if (!verified) throw differentBody()
-    await flush(end)
+    await flush()
     await applying
   } catch (err) {
     await applying?.catch(() => {})

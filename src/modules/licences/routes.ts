@@ -144,28 +144,32 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
     if (importsRunning >= opts.maxConcurrentImports) {
       throw new ProblemError('service_unavailable', `${importsRunning} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
     }
+    // Held while this request works on its import, whatever becomes of the connection.
     importsRunning++
-    reply.raw.once('close', () => { importsRunning-- })
-    const body = request.body as Readable
-    const key = request.headers['idempotency-key']
-    const opened = await openImport(app.db, request.principal, key)
-    if (opened.kind === 'completed') {
-      if (await bodyDigest(body, hashId) !== opened.row.bodyHash) throw differentBody()
-      // The answer the import completed with: 201 when one request delivered it, 200 after a retry.
-      reply.header('idempotent-replayed', 'true')
-      return reply.code(opened.row.attempts === 1 ? 201 : 200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
+    try {
+      const body = request.body as Readable
+      const key = request.headers['idempotency-key']
+      const opened = await openImport(app.db, request.principal, key)
+      if (opened.kind === 'completed') {
+        if (await bodyDigest(body, hashId) !== opened.row.bodyHash) throw differentBody()
+        // The answer the import completed with: 201 when one request delivered it, 200 after a retry.
+        reply.header('idempotent-replayed', 'true')
+        return reply.code(opened.row.attempts === 1 ? 201 : 200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
+      }
+      const done = await runImport({
+        db: app.db,
+        registry: app.jurisdictions,
+        principal: request.principal,
+        hashPersonal: hashId,
+        requestId: request.id,
+        auditTrail: opts.auditTrail,
+        log: request.log,
+        maxLines: opts.maxImportLines
+      }, opened.row, body)
+      return reply.code(opened.kind === 'new' ? 201 : 200).header('location', importPath(done.id)).send(importToApi(done, await firstErrors(app.db, done.id)))
+    } finally {
+      importsRunning--
     }
-    const done = await runImport({
-      db: app.db,
-      registry: app.jurisdictions,
-      principal: request.principal,
-      hashPersonal: hashId,
-      requestId: request.id,
-      auditTrail: opts.auditTrail,
-      log: request.log,
-      maxLines: opts.maxImportLines
-    }, opened.row, body)
-    return reply.code(opened.kind === 'new' ? 201 : 200).header('location', importPath(done.id)).send(importToApi(done, await firstErrors(app.db, done.id)))
   })
 
   app.get('/licence-imports', {
