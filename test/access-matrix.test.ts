@@ -36,7 +36,8 @@ const expected: Record<string, Role[]> = {
   'GET /v1/licence-imports': ['admin', 'regulator'],
   'GET /v1/licence-imports/:id': ['admin', 'regulator'],
   'GET /v1/licence-imports/:id/errors': ['admin', 'regulator'],
-  'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']
+  'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform'],
+  'POST /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']
 }
 
 t.test('every route × every role answers as the access table says', async (t) => {

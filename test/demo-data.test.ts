@@ -61,6 +61,9 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
     const verified = await client(first).inject({ url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicles[0]!.plate!)}` })
     t.match(verified.json(), { valid: true, matches: [{ number: vehicles[0]!.number, status: 'active' }] }, `a ${city} plate verifies publicly`)
   }
+  const idNumbered = (await licences(admin, 'type=driver_certificate')).find((l) => (l as { numberIsIdNumber?: boolean }).numberIsIdNumber)
+  t.ok(idNumbered, 'some driver certificates are numbered with the driver’s ID number, shown masked')
+  t.match(idNumbered!.number, /^\d{6}\*{8}\d{3}[\dX]$/)
   const platformKey = demoKeys.find((k) => k.role === 'platform')!
   const own = await licences(client(first, platformKey.key), '')
   t.ok(own.length > 0 && own.every((l) => l.enterpriseId === platformKey.enterpriseId), 'the demo platform sees its own licences only')

@@ -177,6 +177,14 @@ t.test('bulk import', async (t) => {
     t.match(retry.json(), { status: 'completed', attempts: 2, lines: 10, applied: 10 })
   })
 
+  t.test('driver certificates numbered with ID numbers import like any other; a repeated one is reported masked', async (t) => {
+    const idNumber = sampleResidentId('440106', '19920229', 31)
+    const driver = JSON.stringify({ type: 'driver_certificate', number: idNumber, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2029-12-31', idNumber })
+    const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: `${driver}\n${driver}\n` })
+    t.match(res.json(), { applied: 1, rejected: 1, errors: [{ line: 2, code: 'licence_number_taken', errors: [{ message: /numbered 440106\*{8}\d{3}[\dX] in 440100 is already on line 1 of this import/ }] }] })
+    t.notOk(res.body.includes(idNumber.slice(6, 14)), 'the report never holds the number')
+  })
+
   t.test('a line that is not JSON is reported without quoting it: it may hold personal data', async (t) => {
     const idNumber = sampleResidentId('440106', '19900101', 5)
     const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: `{"type": "driver_certificate", "idNumber": '${idNumber}'}\n{"idNumber": "${idNumber}", x}\n` })

@@ -216,6 +216,34 @@ t.test('licences', async (t) => {
     t.equal((await cyberspace.inject({ url: `/v1/licences/${held.id}` })).statusCode, 200, 'it reads the city’s register')
   })
 
+  t.test('a driver certificate numbered with the driver’s ID number: kept only hashed, shown masked, verified by POST and never from a URL', async (t) => {
+    const idNumber = sampleResidentId('440106', '19860704', 17)
+    const masked = `${idNumber.slice(0, 6)}********${idNumber.slice(-4)}`
+    const created = await issueLicence(gz, licenceInput('driver_certificate', base, { number: idNumber, idNumber }))
+    t.match(created, { number: masked, numberIsIdNumber: true, driverIdMasked: masked })
+    const [row] = rowsOf<{ row: string }>(await app.db.execute(sql`select row_to_json(l)::text as row from licences l where id = ${created.id}`))
+    t.notOk(row!.row.includes(idNumber.slice(6, 14)), 'the number is not stored')
+    t.same((await gz.inject({ url: `/v1/licences/${created.id}` })).json().number, masked)
+
+    const again = await gz.inject({ method: 'POST', url: '/v1/licences', payload: licenceInput('driver_certificate', base, { number: idNumber.toLowerCase(), idNumber }) })
+    t.equal(again.statusCode, 409, 'the same number twice in one city')
+    t.match(again.json(), { code: 'licence_number_taken', detail: new RegExp(`numbered ${masked.replace(/\*/g, '\\*')} already`) })
+    t.notOk(again.body.includes(idNumber.slice(6, 14)))
+
+    const inUrl = await anonymous.inject({ url: `/v1/public/licences/verify?type=driver_certificate&number=${idNumber}` })
+    t.equal(inUrl.statusCode, 400)
+    t.equal(inUrl.json().code, 'personal_data_in_url')
+    const inBody = await anonymous.inject({ method: 'POST', url: '/v1/public/licences/verify', payload: { type: 'driver_certificate', number: idNumber } })
+    t.equal(inBody.statusCode, 200)
+    t.match(inBody.json(), { valid: true, matches: [{ type: 'driver_certificate', number: masked, holderName: fleet.nameZh }] })
+    t.notOk(inBody.body.includes(idNumber.slice(6, 14)), 'the answer holds the number masked')
+    const plain = await anonymous.inject({ method: 'POST', url: '/v1/public/licences/verify', payload: { plate: '粤Z99999' } })
+    t.same(plain.json(), { valid: false, matches: [] }, 'the body form answers plates too')
+
+    const lookup = await gz.inject({ method: 'POST', url: '/v1/licences/driver-lookup', payload: { idNumber } })
+    t.same(lookup.json().items.map((l: { id: string }) => l.id), [created.id])
+  })
+
   t.test('an agency must be the transport agency of the licence’s jurisdiction', async (t) => {
     const district = await createAgency(admin, { kind: 'transport', jurisdictionCode: '440106' })
     const res = await gz.inject({ method: 'POST', url: '/v1/licences', payload: licenceInput('vehicle_certificate', { ...base, issuingAgencyId: district.id }) })

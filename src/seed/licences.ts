@@ -15,6 +15,11 @@ import { sampleResidentId, samplePlate, sampleVin, seededRandom } from './licenc
 const perCity = 600
 const districtsOf: Record<string, string> = { 440100: '440106', 350200: '350203', 320600: '320612', 500000: '500103' }
 
+/** A driver certificate; one in three numbered with the driver's ID number, as many cities number them. */
+function driverCertificate (fields: Omit<IssueLicence, 'type' | 'number'>, serial: string, idNumber: string, n: number): IssueLicence {
+  return { ...fields, type: 'driver_certificate', number: n % 3 === 0 ? idNumber : serial, idNumber }
+}
+
 export async function seedLicences (tx: Database, agencies: AgencyApi[], enterprises: EnterpriseApi[], ctx: LicenceContext): Promise<number> {
   const random = seededRandom(20261123)
   const today = dateIn('Asia/Shanghai')
@@ -42,7 +47,7 @@ export async function seedLicences (tx: Database, agencies: AgencyApi[], enterpr
       const vehicle = i % 2 === 0
       inputs.push(vehicle
         ? { ...common, type: 'vehicle_certificate', number: `${city}运${String(n).padStart(7, '0')}`, enterpriseId: fleet.id, validFrom, validUntil, plate: samplePlate(prefix, n, random() < 0.3), plateColour: 'blue', vin: sampleVin(n) }
-        : { ...common, type: 'driver_certificate', number: `${city}驾${String(n).padStart(7, '0')}`, enterpriseId: fleet.id, validFrom, validUntil, idNumber: sampleResidentId(district, `19${60 + Math.floor(random() * 40)}0${1 + Math.floor(random() * 9)}1${Math.floor(random() * 9)}`, n) })
+        : driverCertificate({ ...common, enterpriseId: fleet.id, validFrom, validUntil }, `${city}驾${String(n).padStart(7, '0')}`, sampleResidentId(district, `19${60 + Math.floor(random() * 40)}0${1 + Math.floor(random() * 9)}1${Math.floor(random() * 9)}`, n), n))
       const last = inputs.at(-1)!
       if (last.type === 'vehicle_certificate' && last.plate!.length === 8) last.plateColour = 'green'
       const fate = random()

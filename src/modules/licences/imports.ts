@@ -12,7 +12,7 @@ import { validationDetails } from '../../plugins/errors.js'
 import { bodyValidator } from '../../plugins/validation.js'
 import { appendAuditEvents } from '../audit/trail.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
-import { checkLicence, type KnownAgency, type KnownEnterprise } from './rules.js'
+import { checkLicence, shownNumber, type KnownAgency, type KnownEnterprise } from './rules.js'
 import { IssueLicenceBody, type IssueLicence, type LicenceImportApi } from './schemas.js'
 import { insertLicences, knownHolders, licencePath } from './service.js'
 import { licenceImportErrors, licenceImports, type LicenceImportRow, type LicenceInsert } from './table.js'
@@ -384,7 +384,7 @@ async function commitBatch (
       for (const holder of holders) {
         const row = byLine.get(holder.line)!
         const where = holder.import_id === fence.id ? `already on line ${holder.import_line} of this import` : `already in the register as ${licencePath(holder.id)}`
-        errors.push(lineProblem(holder.line, 'licence_number_taken', '/number', 'licence_number_taken', `a ${row.type} numbered ${row.number} in ${row.jurisdictionCode} is ${where}`))
+        errors.push(lineProblem(holder.line, 'licence_number_taken', '/number', 'licence_number_taken', `a ${row.type} numbered ${shownNumber(row)} in ${row.jurisdictionCode} is ${where}`))
       }
     }
     if (errors.length) {

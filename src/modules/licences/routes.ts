@@ -12,7 +12,7 @@ import type { Audit } from '../audit/trail.js'
 import { bodyDigest, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
 import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, IssueLicenceBody, LicenceListQuery, LicencePage,
-  TransitionBody, TransitionPage, VerifyQuery
+  TransitionBody, TransitionPage, VerificationRequest
 } from './schemas.js'
 import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
 
@@ -213,15 +213,28 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
     }
   }, async (request) => listImportErrors(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 
+  const verification = { 200: described('The verdict and the matching licences', { $ref: 'LicenceVerification' }), ...problemResponses(422) }
   app.get('/public/licences/verify', {
     config: { access: ['public', 'admin', 'regulator', 'platform'] },
     schema: {
       operationId: 'verifyLicence',
       tags: ['public'],
       summary: 'Verify a licence by type and number, or a vehicle by its plate',
-      description: 'For passengers and integrators: whether it is in force today, its status, validity and the enterprise holding it or served. Never personal data. Without a key it is limited per address (RATE_LIMIT_ANONYMOUS_PER_MINUTE).',
-      querystring: VerifyQuery,
-      response: { 200: described('The verdict and the matching licences', { $ref: 'LicenceVerification' }), ...problemResponses(422) }
+      description: 'For passengers and integrators: whether it is in force today, its status, validity and the enterprise holding it or served. Never personal data. Without a key it is limited per address (RATE_LIMIT_ANONYMOUS_PER_MINUTE). A number that is a resident ID number (a driver certificate numbered with the driver’s ID number) is refused here: send it to POST /v1/public/licences/verify.',
+      querystring: VerificationRequest,
+      response: verification
     }
-  }, async (request) => verifyLicence(app.db, app.jurisdictions, request.query))
+  }, async (request) => verifyLicence(app.db, app.jurisdictions, hashId, request.query, 'query'))
+
+  app.post('/public/licences/verify', {
+    config: { access: ['public', 'admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'verifyLicenceInBody',
+      tags: ['public'],
+      summary: 'Verify a licence, the question in the body: for a number that is personal data',
+      description: 'The same as GET /v1/public/licences/verify, with the same fields as JSON, so that a driver certificate numbered with the driver’s ID number can be verified without the number ever being in a URL or an access log. The answer shows that number masked.',
+      body: VerificationRequest,
+      response: { ...verification, ...problemResponses(422, ...bodyProblems) }
+    }
+  }, async (request) => verifyLicence(app.db, app.jurisdictions, hashId, request.body, 'body'))
 }

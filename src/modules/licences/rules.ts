@@ -122,11 +122,17 @@ export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Ch
     const today = todayFor(ctx.registry, jurisdictionCode, ctx.now)
     const id = checkResidentId(input.idNumber!, today)
     if (id.failure) return fail('invalid_resident_id', '/idNumber', id.failure.code, id.failure.message)
-    // The number is stored, listed and published by verification: it may not be an ID number.
-    if (!checkResidentId(input.number, today).failure) {
-      return fail('validation_failed', '/number', 'number_is_resident_id', 'a driver certificate number that is a resident ID number would be kept and published as it is; enter the certificate’s own number, the ID number goes in idNumber only')
+    const driverIdHash = ctx.hashId(id.id)
+    Object.assign(values, { driverIdHash, driverIdMasked: maskResidentId(id.id) })
+    // Many cities number a driver's certificate with the driver's ID number. Such a number is kept
+    // like the ID number itself: only under its keyed hash, shown masked.
+    const numberAsId = checkResidentId(input.number, today)
+    if (!numberAsId.failure) {
+      if (numberAsId.id !== id.id) {
+        return fail('validation_failed', '/number', 'number_is_another_resident_id', 'the number is a resident ID number, but not the driver’s (idNumber): a certificate is numbered with its holder’s ID number or its own serial')
+      }
+      values.number = idNumberToken(driverIdHash)
     }
-    Object.assign(values, { driverIdHash: ctx.hashId(id.id), driverIdMasked: maskResidentId(id.id) })
   }
 
   return { values, warnings }
@@ -140,6 +146,16 @@ export function assertRegisterKeeper (who: Principal): void {
   if (who.role === 'regulator' && who.agencyKind !== 'transport') {
     throw new ProblemError('forbidden', `The licence register is kept by transport agencies; a ${who.agencyKind ?? 'keyless'} agency reads it but does not write it`)
   }
+}
+
+/** What a licence numbered with its holder's ID number keeps in place of the number. */
+export function idNumberToken (driverIdHash: string): string {
+  return `id-hmac:${driverIdHash}`
+}
+
+/** A licence's number as it may be shown: the masked ID number for one numbered with it. */
+export function shownNumber (licence: { number: string, driverIdHash?: string | null, driverIdMasked?: string | null }): string {
+  return licence.driverIdHash && licence.number === idNumberToken(licence.driverIdHash) ? licence.driverIdMasked! : licence.number
 }
 
 /** The failure as the problem a single request answers with. */

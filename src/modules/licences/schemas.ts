@@ -14,7 +14,8 @@ const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\
 export const LicenceSchema = Type.Object({
   id: Uuid('Licence id'),
   type: LicenceType,
-  number: LicenceNumber,
+  number: Type.String({ description: 'The number printed on the licence; for a driver certificate numbered with the driver’s ID number, that number masked (it is never stored)' }),
+  numberIsIdNumber: Type.Boolean({ description: 'True for a driver certificate numbered with its holder’s ID number: number is masked, and a lookup by it goes in a body (driver-lookup, POST verify), never a URL' }),
   jurisdictionCode: JurisdictionCode('The city (GB/T 2260) whose transport agency issued it'),
   issuingAgencyId: Uuid('The issuing transport agency'),
   enterpriseId: Nullable(Uuid('Enterprise id'), { description: 'The holder (permits, filings) or the platform the vehicle or driver serves; null when none' }),
@@ -103,12 +104,14 @@ export const DriverLookupResult = Type.Object({
   items: Type.Array(Type.Ref('Licence'), { maxItems: 100, description: 'The driver certificates held under this ID number that you may see' })
 }, { additionalProperties: false })
 
-export const VerifyQuery = Type.Object({
+export const VerificationRequest = Type.Object({
   type: Type.Optional(LicenceType),
-  number: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The licence number; with type' })),
+  number: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The licence number; with type. A driver certificate numbered with the driver’s ID number is verified with POST, never with the number in a URL' })),
   jurisdiction: Type.Optional(JurisdictionCode('Only licences issued in this division or under it')),
   plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Instead of type and number: a plate, for its vehicle certificate (percent-encoded, e.g. %E7%B2%A4A12345 for 粤A12345); one that is not a valid GA 36 plate is refused with invalid_plate, so a typo is not mistaken for an unlicensed vehicle' }))
 }, { additionalProperties: false })
+
+export type VerifyRequest = Static<typeof VerificationRequest>
 
 export const VerificationSchema = Type.Object({
   valid: Type.Boolean({ description: 'True when at least one matching licence is in force today' }),

@@ -14,8 +14,8 @@ import { subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkPlate, checkResidentId } from './identifiers.js'
 import { addDays, dateIn, effectiveStatus, nextStatus, possibleActions, todayFor, validOn } from './lifecycle.js'
-import { assertRegisterKeeper, checkLicence, failureProblem, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
-import type { IssueLicence, LicenceApi, LicenceFilters, LicenceTransitionApi, Transition, VerificationApi } from './schemas.js'
+import { assertRegisterKeeper, checkLicence, failureProblem, idNumberToken, shownNumber, type KnownAgency, type KnownEnterprise, type Warnings } from './rules.js'
+import type { IssueLicence, LicenceApi, LicenceFilters, LicenceTransitionApi, Transition, VerificationApi, VerifyRequest } from './schemas.js'
 import { licences, licenceTransitions, type LicenceInsert, type LicenceRow, type LicenceTransitionRow } from './table.js'
 
 export interface LicenceContext {
@@ -35,7 +35,8 @@ export function licenceToApi (row: LicenceRow, registry: JurisdictionRegistry, w
   return {
     id: row.id,
     type: row.type,
-    number: row.number,
+    number: shownNumber(row),
+    numberIsIdNumber: row.number !== shownNumber(row),
     jurisdictionCode: row.jurisdictionCode,
     issuingAgencyId: row.issuingAgencyId,
     enterpriseId: row.enterpriseId,
@@ -74,8 +75,8 @@ function transitionToApi (row: LicenceTransitionRow): LicenceTransitionApi {
   }
 }
 
-export function numberTaken (input: { type: string, number: string, jurisdictionCode: string }, existingId?: string): ProblemError {
-  return new ProblemError('licence_number_taken', `A ${input.type} numbered ${input.number} already exists in ${input.jurisdictionCode}`, {
+export function numberTaken (input: { type: string, number: string, jurisdictionCode: string, driverIdHash?: string | null, driverIdMasked?: string | null }, existingId?: string): ProblemError {
+  return new ProblemError('licence_number_taken', `A ${input.type} numbered ${shownNumber(input)} already exists in ${input.jurisdictionCode}`, {
     ...(existingId ? { existing: licencePath(existingId) } : {}),
     errors: [{ in: 'body', pointer: '/number', code: 'licence_number_taken', message: 'already in the register for this type and jurisdiction' }]
   })
@@ -245,9 +246,9 @@ function statusCondition (status: NonNullable<LicenceFilters['status']>, registr
 }
 
 /** A plate to look for, as stored (upper case, no separators); one that cannot exist is refused, not searched. */
-export function plateToFind (input: string): string {
+export function plateToFind (input: string, from: 'query' | 'body' = 'query'): string {
   const plate = checkPlate(input)
-  if (plate.failure) throw invalidField('invalid_plate', '/plate', plate.failure.code, `plate ${plate.plate} ${plate.failure.message}`, 'query')
+  if (plate.failure) throw invalidField('invalid_plate', '/plate', plate.failure.code, `plate ${plate.plate} ${plate.failure.message}`, from)
   return plate.plate
 }
 
@@ -290,6 +291,8 @@ const verification = (by: 'plate' | 'number', within: boolean) => (db: Database,
   validFrom: licences.validFrom,
   validUntil: licences.validUntil,
   plate: licences.plate,
+  driverIdHash: licences.driverIdHash,
+  driverIdMasked: licences.driverIdMasked,
   holderName: enterprises.nameZh
 }).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).where(and(
   by === 'plate'
@@ -298,29 +301,44 @@ const verification = (by: 'plate' | 'number', within: boolean) => (db: Database,
   within ? sql`${licences.jurisdictionCode} = any(${sql.placeholder('codes')}::bpchar[])` : undefined
 )).orderBy(desc(licences.id)).limit(20).prepare(name)
 
-/** Public verification: disclosed fields only, never a person's data. */
-export async function verifyLicence (db: Database, registry: JurisdictionRegistry, query: { type?: string, number?: string, plate?: string, jurisdiction?: string }): Promise<VerificationApi> {
+/** A number to look for as stored: a resident ID number only by its keyed hash, and never from a URL. */
+function numberToFind (number: string, hashPersonal: (value: string) => string, from: 'query' | 'body'): string {
+  const asId = checkResidentId(number, dateIn('Asia/Shanghai'))
+  if (asId.failure) return number
+  if (from === 'query') {
+    throw new ProblemError('personal_data_in_url', 'This number is a resident ID number: it never goes in a URL, where access logs keep it. Send the same fields as JSON to POST /v1/public/licences/verify', {
+      errors: [{ in: 'query', pointer: '/number', code: 'personal_data_in_url', message: 'a resident ID number: send it in a POST body' }]
+    })
+  }
+  return idNumberToken(hashPersonal(asId.id))
+}
+
+/**
+ * Public verification: disclosed fields only, never a person's data. `from` is where the question
+ * came: a number that is a resident ID number is answered only from a request body.
+ */
+export async function verifyLicence (db: Database, registry: JurisdictionRegistry, hashPersonal: (value: string) => string, query: VerifyRequest, from: 'query' | 'body'): Promise<VerificationApi> {
   if (query.plate === undefined && (query.type === undefined || query.number === undefined)) {
     const missing = query.type === undefined ? 'type' : 'number'
     throw new ProblemError('validation_failed', 'Give type and number, or plate', {
-      errors: [{ in: 'query', pointer: `/${query.plate === undefined && query.number === undefined && query.type === undefined ? 'number' : missing}`, code: 'required', message: 'give type and number, or plate' }]
+      errors: [{ in: from, pointer: `/${query.plate === undefined && query.number === undefined && query.type === undefined ? 'number' : missing}`, code: 'required', message: 'give type and number, or plate' }]
     })
   }
   if (query.plate !== undefined && (query.type !== undefined || query.number !== undefined)) {
     throw new ProblemError('validation_failed', 'Give type and number, or plate, not both', {
-      errors: [{ in: 'query', pointer: '/plate', code: 'not_allowed', message: 'not together with type and number' }]
+      errors: [{ in: from, pointer: '/plate', code: 'not_allowed', message: 'not together with type and number' }]
     })
   }
-  const within = query.jurisdiction ? subtreeOf(registry, query.jurisdiction, 'query', '/jurisdiction') : undefined
+  const within = query.jurisdiction ? subtreeOf(registry, query.jurisdiction, from, '/jurisdiction') : undefined
   const rows = query.plate !== undefined
-    ? await preparedOnce(db, within ? 'licence_verify_plate_within' : 'licence_verify_plate', verification('plate', within !== undefined)).execute({ plate: plateToFind(query.plate), codes: within })
-    : await preparedOnce(db, within ? 'licence_verify_number_within' : 'licence_verify_number', verification('number', within !== undefined)).execute({ type: query.type, number: query.number, codes: within })
+    ? await preparedOnce(db, within ? 'licence_verify_plate_within' : 'licence_verify_plate', verification('plate', within !== undefined)).execute({ plate: plateToFind(query.plate, from), codes: within })
+    : await preparedOnce(db, within ? 'licence_verify_number_within' : 'licence_verify_number', verification('number', within !== undefined)).execute({ type: query.type, number: numberToFind(query.number!, hashPersonal, from), codes: within })
   const now = new Date()
   const matches = rows.map((r) => {
     const today = todayFor(registry, r.jurisdictionCode, now)
     return {
       type: r.type,
-      number: r.number,
+      number: shownNumber(r),
       jurisdictionCode: r.jurisdictionCode,
       jurisdictionName: registry.get(r.jurisdictionCode)?.nameZh ?? r.jurisdictionCode,
       status: effectiveStatus(r.status, r.validUntil, today),
