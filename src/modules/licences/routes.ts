@@ -9,12 +9,14 @@ import {
   bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
-import { bodyDigest, differentBody, findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport, runImport } from './imports.js'
+import { bodyDigest, differentBody, runImport } from './import-run.js'
+import { findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport } from './imports.js'
 import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, IssueLicenceBody, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerificationRequest
 } from './schemas.js'
-import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence, verifyLicence } from './service.js'
+import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence } from './service.js'
+import { verifyLicence } from './verification.js'
 
 const tags = ['licences']
 const licence = { $ref: 'Licence' }
