@@ -52,7 +52,12 @@ function holderShape (input: IssueLicence): ProblemDetail[] {
   ]
 }
 
+// Printable, without spaces at its ends: what can be printed on a licence and found again.
+const printableNumber = /^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u
+export const numberFormat = { ok: (number: string) => printableNumber.test(number), message: 'must not begin or end with a space, nor hold control characters (line breaks, tabs, NUL)' }
+
 export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Checked {
+  if (!numberFormat.ok(input.number)) return fail('validation_failed', '/number', 'number_format', numberFormat.message)
   const shape = holderShape(input)
   if (shape.length) return { failure: { code: 'validation_failed', errors: shape } }
 

@@ -9,7 +9,7 @@ const Status = StringEnum(licenceStatuses, { description: 'active (includes a li
 const RecordedStatus = StringEnum(recordedStatuses, { description: 'The status transitions set: active, suspended or revoked' })
 const PlateColour = StringEnum(plateColours, { description: 'Plate colour (JT/T 415): blue, yellow, black, white, green (new-energy small), yellow_green (new-energy large), other' })
 const Action = StringEnum(transitionActions, { description: 'suspend (active → suspended), reinstate (suspended → active), revoke (→ revoked, final), renew (extends validUntil; the status stays)' })
-const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s\\u0000-\\u001F\\u007F]([^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F])?$', description: 'The number printed on the licence; unique per jurisdiction and type', examples: ['440100202400123'] })
+const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, description: 'The number printed on the licence; unique per jurisdiction and type; no spaces at its ends, no control characters', examples: ['440100202400123'] })
 
 export const LicenceSchema = Type.Object({
   id: Uuid('Licence id'),
@@ -69,7 +69,7 @@ export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order they
 
 export const TransitionBody = Type.Object({
   action: Action,
-  reason: Type.String({ minLength: 1, maxLength: 2000, pattern: '^[^\\u0000]*$', description: 'Why; kept in the history' }),
+  reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the history (no NUL characters)' }),
   validUntil: Type.Optional(CalendarDate('renew only, required: the new last valid day, after the current one'))
 }, { additionalProperties: false })
 

@@ -159,6 +159,7 @@ export async function transitionLicence (tx: Database, id: string, expected: num
   if (!current || !canSeeLicence(ctx.principal, current)) throw notFound('licence', id)
   // A stale ETag first: the client must re-read before anything else it is told can be trusted.
   if (expected !== '*' && current.version !== expected) throw stale(current.version)
+  if (change.reason.includes('\u0000')) throw invalidField('validation_failed', '/reason', 'nul_character', 'must not hold a NUL character')
   if (change.action === 'renew' && change.validUntil === undefined) {
     throw invalidField('validation_failed', '/validUntil', 'required', 'is required to renew: the new last valid day')
   }

@@ -1,12 +1,12 @@
 import { and, desc, eq, sql } from 'drizzle-orm'
 import { preparedOnce, type Database } from '../../db/client.js'
-import { ProblemError } from '../../lib/problems.js'
+import { invalidField, ProblemError } from '../../lib/problems.js'
 import { enterprises } from '../enterprises/table.js'
 import { subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkResidentId } from './identifiers.js'
 import { dateIn, effectiveStatus, todayFor, validOn } from './lifecycle.js'
-import { idNumberToken, shownNumber } from './rules.js'
+import { idNumberToken, numberFormat, shownNumber } from './rules.js'
 import type { VerificationApi, VerifyRequest } from './schemas.js'
 import { plateToFind } from './service.js'
 import { licences } from './table.js'
@@ -35,6 +35,7 @@ const verification = (by: 'plate' | 'number', within: boolean) => (db: Database,
 
 /** A number to look for as stored: a resident ID number only by its keyed hash, and never from a URL. */
 function numberToFind (number: string, hashPersonal: (value: string) => string, from: 'query' | 'body'): string {
+  if (!numberFormat.ok(number)) throw invalidField('validation_failed', '/number', 'number_format', numberFormat.message, from)
   const asId = checkResidentId(number, dateIn('Asia/Shanghai'))
   if (asId.failure) return number
   if (from === 'query') {
