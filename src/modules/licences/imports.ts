@@ -7,6 +7,7 @@ import { page } from '../../lib/page.js'
 import { notFound, ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { assertRegisterKeeper } from './rules.js'
 import type { LicenceImportApi } from './schemas.js'
 import { licenceImportErrors, licenceImports, type LicenceImportRow } from './table.js'
 
@@ -107,6 +108,7 @@ export type Opened =
  * same import again: finished (to be replayed), or interrupted (to be continued by this request).
  */
 export async function openImport (db: Database, who: Principal, key: string | undefined): Promise<Opened> {
+  assertRegisterKeeper(who)
   const fresh = { id: uuidv7(), keyId: who.keyId, agencyId: who.agencyId, idempotencyKey: key ?? null }
   if (key === undefined) return { kind: 'new', row: (await db.insert(licenceImports).values(fresh).returning())[0]! }
   const [created] = await db.insert(licenceImports).values(fresh).onConflictDoNothing().returning()

@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { ProblemError } from '../../lib/problems.js'
 import { unsupportedMediaType } from '../../plugins/errors.js'
-import { assertRegisterKeeper } from './rules.js'
 import {
   bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
@@ -142,7 +141,6 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       }
     }
   }, async (request, reply) => {
-    assertRegisterKeeper(request.principal)
     if (importsRunning >= opts.maxConcurrentImports) {
       throw new ProblemError('service_unavailable', `${importsRunning} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
     }
