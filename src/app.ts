@@ -13,21 +13,18 @@ import personalData from './plugins/personal-data.js'
 import { installValidators } from './plugins/validation.js'
 import writes from './plugins/writes.js'
 import jurisdictionRegistry from './modules/jurisdictions/plugin.js'
-import { jurisdictionRoutes } from './modules/jurisdictions/routes.js'
-import { JurisdictionSchema } from './modules/jurisdictions/schemas.js'
-import { agencyRoutes } from './modules/agencies/routes.js'
-import { AgencySchema } from './modules/agencies/schemas.js'
-import { enterpriseRoutes } from './modules/enterprises/routes.js'
-import { EnterpriseSchema, StatusChangeSchema } from './modules/enterprises/schemas.js'
-import { apiKeyRoutes } from './modules/api-keys/routes.js'
-import { ApiKeySchema, IssuedApiKeySchema } from './modules/api-keys/schemas.js'
-import { auditRoutes } from './modules/audit/routes.js'
-import { AuditEventSchema } from './modules/audit/schemas.js'
-import { licenceRoutes } from './modules/licences/routes.js'
-import { ImportLineError, LicenceImportSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
+import jurisdictions from './modules/jurisdictions/index.js'
+import agencies from './modules/agencies/index.js'
+import enterprises from './modules/enterprises/index.js'
+import apiKeys from './modules/api-keys/index.js'
+import audit from './modules/audit/index.js'
+import licences from './modules/licences/index.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
+
+/** The resource modules, in the order their routes are registered. A new module is one line here. */
+export const modules = [jurisdictions, agencies, enterprises, apiKeys, audit, licences]
 
 export interface AppOptions {
   config: Config
@@ -98,7 +95,6 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
   await app.register(openapi)
-  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
   await app.register(database, { config })
   await app.register(personalData, { config })
   await app.register(metrics)
@@ -109,14 +105,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   await app.register(writes, { auditTrail })
   if (config.DEMO_DATA) await app.register(demoData, { config })
 
-  await app.register(async (v1) => {
-    await v1.register(jurisdictionRoutes)
-    await v1.register(agencyRoutes)
-    await v1.register(enterpriseRoutes)
-    await v1.register(apiKeyRoutes)
-    await v1.register(auditRoutes)
-    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT })
-  }, { prefix: '/v1' })
+  for (const module of modules) await app.register(module, { config, auditTrail })
 
   return app
 }
