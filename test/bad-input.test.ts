@@ -62,7 +62,7 @@ const cases: Case[] = [
   { name: 'status cannot be changed by update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: { status: 'exited' }, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/status', code: 'unknown_field' } },
   { name: 'empty update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: {}, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '', code: 'min_properties' } },
   { name: 'unknown route', url: '/v1/enterprise', status: 404, code: 'route_not_found' },
-  { name: 'unknown method on a route', method: 'PATCH', url: '/v1/public/jurisdictions/440100', payload: {}, status: 404, code: 'route_not_found' },
+  { name: 'unknown method on a route', method: 'PATCH', url: '/v1/public/jurisdictions/440100', payload: {}, status: 405, code: 'method_not_allowed' },
   { name: 'unknown enterprise id', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', status: 404, code: 'not_found' },
   { name: 'unknown enterprise on update', method: 'PATCH', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', headers: { 'if-match': '"1"' }, payload: { nameZh: 'x' }, status: 404, code: 'not_found' },
   { name: 'unknown enterprise history', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000/status-changes', status: 404, code: 'not_found' },

@@ -4,12 +4,13 @@ import { rowsOf } from '../src/db/client.js'
 import { enterpriseInput } from './helpers/fixtures.js'
 import { holdEnterprises, anotherInstance, tableCounts, testApp } from './helpers/app.js'
 import { actors } from './helpers/actors.js'
+import { IdempotencyHeaders } from '../src/lib/schemas.js'
 
 t.test('Idempotency-Key on creates', async (t) => {
   // /test/slow holds its write open until the test lets it go: a request caught in flight.
   const gates: Array<Promise<void>> = []
   const app = await testApp(t, {}, (app) => {
-    app.post('/test/slow', async (request, reply) => app.write(request, reply, async () => {
+    app.post('/test/slow', { schema: { headers: IdempotencyHeaders } }, async (request, reply) => app.write(request, reply, async () => {
       await gates.shift()
       return { statusCode: 201, body: { done: true } }
     }))

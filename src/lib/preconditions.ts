@@ -24,11 +24,7 @@ export function notModified (request: FastifyRequest, etag: string): boolean {
  */
 export function expectedVersion (request: FastifyRequest): number | '*' {
   const header = request.headers['if-match']
-  if (typeof header !== 'string' || header.trim() === '') {
-    throw new ProblemError('precondition_required', 'Send If-Match with the ETag from your last read of this resource', {
-      errors: [{ in: 'header', pointer: '/if-match', code: 'required', message: 'send the ETag of your last read, e.g. If-Match: "3"' }]
-    })
-  }
+  if (typeof header !== 'string' || header.trim() === '') throw ifMatchRequired()
   const tags = listedTags(header)
   if (tags.includes('*')) return '*'
   for (const tag of tags) {
@@ -40,6 +36,13 @@ export function expectedVersion (request: FastifyRequest): number | '*' {
     ? `An ETag is quoted: send If-Match: "${unquoted}", exactly as the ETag header gave it`
     : `If-Match ${header} does not name a current version of this resource`, {
     errors: [{ in: 'header', pointer: '/if-match', code: unquoted ? 'etag_not_quoted' : 'no_such_version', message: unquoted ? `quote it: "${unquoted}"` : 'names no version of this resource' }]
+  })
+}
+
+/** The answer to a change sent without If-Match (its schema requires the header; this is how it is refused). */
+export function ifMatchRequired (): ProblemError {
+  return new ProblemError('precondition_required', 'Send If-Match with the ETag from your last read of this resource', {
+    errors: [{ in: 'header', pointer: '/if-match', code: 'required', message: 'send the ETag of your last read, e.g. If-Match: "3"' }]
   })
 }
 

@@ -32,6 +32,8 @@ export const catalogue = {
   precondition_failed: { status: 412, title: 'The resource has changed since the given ETag' },
   payload_too_large: { status: 413, title: 'The body is larger than allowed' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  uri_too_long: { status: 414, title: 'A path segment is too long' },
+  method_not_allowed: { status: 405, title: 'This path does not take that method' },
   unknown_jurisdiction: { status: 422, title: 'The jurisdiction code is not a known GB/T 2260 division' },
   invalid_issuing_agency: { status: 422, title: 'The issuing agency is not a transport agency of the licence’s jurisdiction' },
   unknown_enterprise: { status: 422, title: 'No such enterprise' },

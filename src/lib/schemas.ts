@@ -1,13 +1,17 @@
 import { Type, type TSchema } from 'typebox'
+import type { ResponseHeader } from './contract.js'
 
 // Shapes shared by every resource: pages, headers, timestamps, error responses.
 
 import { Nullable } from './typebox.js'
 export { Nullable, StringEnum } from './typebox.js'
 
-/** A success response: its schema with the description the OpenAPI document shows. */
-export function described<T extends object> (description: string, schema: T): T & { description: string } {
-  return { ...schema, description }
+/** The headers a success answer sends besides those every answer does (ETag, Location), for the document. */
+export const sentHeaders = Symbol('sentHeaders')
+
+/** A success response: its schema with the description the OpenAPI document shows, and the headers it sends. */
+export function described<T extends object> (description: string, schema: T, headers: ResponseHeader[] = []): T & { description: string } {
+  return { ...schema, description, [sentHeaders]: headers }
 }
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
@@ -46,8 +50,9 @@ export const IdempotencyHeaders = Type.Object({
   }))
 })
 
+// Required: a missing one is answered 428 (precondition_required), not as a schema failure.
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'The ETag last read; required (428 without it, 412 when stale)' }))
+  'if-match': Type.String({ maxLength: 256, description: 'The ETag last read (428 without it, 412 when stale)' })
 })
 
 export const IfMatchIdempotencyHeaders = Type.Object({ ...IfMatchHeaders.properties, ...IdempotencyHeaders.properties })

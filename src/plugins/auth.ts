@@ -99,11 +99,6 @@ export default fp<AuthOptions>(async function auth (app, opts) {
 
   app.addHook('onRequest', async (request, reply) => {
     request.principal = publicPrincipal
-    if (queryCredentials.test(request.url)) {
-      throw new ProblemError('credentials_in_query', 'Never put a key in a URL (it ends up in logs and histories); send Authorization: Bearer <key>', {
-        errors: [{ in: 'query', pointer: '/' + (queryCredentials.exec(request.url)?.[1] ?? 'key'), code: 'credentials_in_query', message: 'credentials are not accepted in the query string' }]
-      })
-    }
     const access = request.routeOptions.config.access
     // Health checks, metrics and the docs are not throttled: probes must never be refused.
     const limited = access !== undefined
@@ -119,6 +114,12 @@ export default fp<AuthOptions>(async function auth (app, opts) {
         throw err
       }
       if (limited) throttle(request, reply, `key:${request.principal.keyId}`, opts.keyedPerMinute)
+    }
+    // After the throttle, so that this answer too carries the rate-limit headers of every /v1 answer.
+    if (queryCredentials.test(request.url)) {
+      throw new ProblemError('credentials_in_query', 'Never put a key in a URL (it ends up in logs and histories); send Authorization: Bearer <key>', {
+        errors: [{ in: 'query', pointer: '/' + (queryCredentials.exec(request.url)?.[1] ?? 'key'), code: 'credentials_in_query', message: 'credentials are not accepted in the query string' }]
+      })
     }
     if (!access || access.includes(request.principal.role)) return
     if (request.principal.role === 'public') throw new ProblemError('unauthenticated', 'This route needs an API key: send Authorization: Bearer <key>')

@@ -1,10 +1,13 @@
 import fp from 'fastify-plugin'
+import Router, { type HTTPMethod } from 'find-my-way'
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue, problemTypeBase, ProblemError, type ProblemCode, type ProblemDetail } from '../lib/problems.js'
 import { isDatabaseUnavailable, isRefusedValue } from '../db/errors.js'
+import { ifMatchRequired } from '../lib/preconditions.js'
+import { apiPolicy, securityHeaders } from './http-headers.js'
 
 interface AjvError {
   keyword: string
@@ -65,6 +68,8 @@ export function unsupportedMediaType (expected: string): ProblemError {
 function toProblem (error: FastifyError & { validationContext?: string }, retryAfter: number): ProblemError {
   if (error instanceof ProblemError) return error
   if (error.validation) {
+    // If-Match is required by the schema, and its absence has its own status.
+    if (error.validationContext === 'headers' && (error.validation as AjvError[]).some((e) => e.keyword === 'required' && e.params.missingProperty === 'if-match')) return ifMatchRequired()
     const errors = validationDetails(error.validation as AjvError[], error.validationContext)
     const first = errors[0]
     const detail = first ? `${first.in} ${first.pointer || '(root)'} ${first.message}` : 'The request does not match the schema'
@@ -105,10 +110,33 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, probl
 }
 
 /**
+ * A problem written straight to the socket, for requests that never became a Fastify request
+ * (Node could not parse them) or that ran out of time: the same body, request id and security
+ * headers as every other answer; the connection is closed after it.
+ */
+export function rawProblem (socket: Socket, code: ProblemCode, detail: string, instance: string, requestId: string = randomUUID()) {
+  if (!socket.writable) return
+  const { status, title } = catalogue[code]
+  const body = JSON.stringify({ type: problemTypeBase + code, title, status, detail, code, instance, requestId })
+  socket.write([
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/problem+json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `x-request-id: ${requestId}`,
+    ...Object.entries(securityHeaders).map(([name, value]) => `${name}: ${value}`),
+    `content-security-policy: ${apiPolicy}`,
+    'cache-control: no-store',
+    'Connection: close',
+    '',
+    body
+  ].join('\r\n'))
+}
+
+/**
  * Requests Node cannot parse never reach a route; they still get a problem, not Fastify's bare
  * JSON. The common one: a plate or licence number sent with raw Chinese characters in the URL.
  */
-export function clientErrorProblem (err: NodeJS.ErrnoException, socket: Socket) {
+export function clientErrorProblem (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const [code, detail]: [ProblemCode, string] = err.code === 'HPE_INVALID_URL'
     ? ['bad_request', 'The URL holds a character that must be percent-encoded: send non-ASCII characters as UTF-8 percent-encoding, e.g. plate=%E7%B2%A4A12345 for 粤A12345']
@@ -117,23 +145,28 @@ export function clientErrorProblem (err: NodeJS.ErrnoException, socket: Socket) 
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['request_timeout', 'The request did not arrive whole in time']
         : ['bad_request', 'The request is not valid HTTP']
-  const { status, title } = catalogue[code]
-  const requestId = randomUUID()
-  const body = JSON.stringify({ type: problemTypeBase + code, title, status, detail, code, requestId })
-  if (socket.writable) {
-    socket.write([
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      'Content-Type: application/problem+json; charset=utf-8',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      `x-request-id: ${requestId}`,
-      'x-content-type-options: nosniff',
-      'cache-control: no-store',
-      'Connection: close',
-      '',
-      body
-    ].join('\r\n'))
-  }
+  rawProblem(socket, code, detail, requestTarget(Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined))
   socket.destroy(err)
+}
+
+/** The path of the request line, when it can be read: the problem's instance. */
+function requestTarget (packet: Buffer | undefined): string {
+  const target = packet?.subarray(0, 2048).toString('latin1').split('\r\n', 1)[0]?.split(' ')[1]
+  // Raw bytes Node refused are not echoed: only a printable ASCII path.
+  return target && /^\/[!-~]*$/.test(target) ? target.split('?')[0]! : '/'
+}
+
+/** The router's own refusals (a malformed percent-encoding, an overlong path segment) as problems. */
+export function routerProblem (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new ProblemError('uri_too_long', 'A path segment is longer than any identifier of this API')
+    : new ProblemError('bad_request', 'The path holds a malformed percent-encoding: encode % as %25, and other bytes as UTF-8 %XX pairs', {
+      errors: [{ in: 'path', pointer: '', code: 'malformed_percent_encoding', message: 'is not valid percent-encoding' }]
+    })
+  request.log.info({ code: problem.code }, 'request refused by the router')
+  // No route means no hooks: the headers every answer carries are set here.
+  reply.header('x-request-id', request.id).headers(securityHeaders).header('content-security-policy', apiPolicy).header('cache-control', 'no-store')
+  return sendProblem(request, reply, problem)
 }
 
 export interface ErrorsOptions { retryAfterSeconds: number }
@@ -150,6 +183,24 @@ export default fp<ErrorsOptions>(async function errors (app, opts) {
     return sendProblem(request, reply, problem)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new ProblemError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`)))
+  // Every route, by method, to tell a wrong method on an existing path (405 with Allow) from a wrong path.
+  const paths = Router({ ignoreTrailingSlash: false })
+  const methods = new Set<HTTPMethod>()
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat() as HTTPMethod[]) {
+      if (paths.hasRoute(method, route.url)) continue
+      paths.on(method, route.url, () => {})
+      methods.add(method)
+    }
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const allowed = [...methods].filter((method) => paths.find(method, path) !== null)
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(request, reply, new ProblemError('method_not_allowed', `${path} does not take ${request.method}; it takes ${allowed.join(', ')}`))
+    }
+    return sendProblem(request, reply, new ProblemError('route_not_found', `No route ${request.method} ${path}`))
+  })
 }, { name: 'errors', fastify: '5.x' })

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
 
 // What helmet would set, as one static set written by one hook (this runs on every answer).
-const securityHeaders = {
+export const securityHeaders = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
@@ -10,7 +10,7 @@ const securityHeaders = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin'
 }
-const apiPolicy = "default-src 'none'; frame-ancestors 'none'"
+export const apiPolicy = "default-src 'none'; frame-ancestors 'none'"
 // Swagger UI loads its own scripts and styles from /docs and draws images from data: URLs.
 const docsPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
 

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { ProblemDetailSchema, ProblemSchema } from '../lib/problems.js'
-import { problemContent } from '../lib/schemas.js'
+import { featuresOf, successHeadersOf, withDefaultsOptional, withResponseComponents, type Contracts, type ObjectSchema, type OpenapiDocument } from '../lib/contract.js'
 
 export const apiInfo = {
   title: 'Platform Oversight API',
@@ -12,6 +12,8 @@ export const apiInfo = {
 
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and Swagger UI at /docs. */
 export default fp(async function openapi (app) {
+  // What each operation answers, by operationId, gathered as routes are documented.
+  const contracts: Contracts = new Map()
   app.addSchema(ProblemDetailSchema)
   app.addSchema(ProblemSchema)
   await app.register(swagger, {
@@ -35,29 +37,30 @@ export default fp(async function openapi (app) {
         }
       }
     },
-    // Each operation states who may call it, from the same config.access the auth plugin enforces.
+    // Each operation states who may call it, from the same config.access the auth plugin enforces,
+    // and every status it can answer, from the features its route declares (src/lib/contract.ts).
     transform: ({ schema, url, route }) => {
+      if (!schema || schema.hide) return { schema, url }
       const access = (route.config as { access?: readonly string[] } | undefined)?.access
-      if (!access || !schema) return { schema, url }
+      const features = featuresOf(route)
+      contracts.set(String(schema.operationId), { features, successes: successHeadersOf(schema.response as Record<string, object>) })
+      const querystring = schema.querystring && withDefaultsOptional(schema.querystring as ObjectSchema)
+      if (!access) return { schema: { ...schema, ...(querystring ? { querystring } : {}) } as typeof schema, url }
       const isPublic = access.includes('public')
-      const responses = { ...(schema.response as Record<string, unknown>) }
-      if (!isPublic) {
-        responses[401] = { description: 'No API key, or one that is unknown, revoked or expired', content: problemContent }
-        responses[403] = { description: `Your role may not call this; allowed: ${access.join(', ')}`, content: problemContent }
-      }
-      responses[429] = { description: 'Rate limit exceeded; retry after Retry-After seconds', content: problemContent }
       const roles = isPublic ? 'anyone, no key needed' : access.join(', ')
       return {
         schema: {
           ...schema,
+          ...(querystring ? { querystring } : {}),
           description: `${schema.description ? schema.description + '\n\n' : ''}Roles: ${roles}.`,
           security: isPublic ? [] : [{ bearerAuth: [] }],
-          'x-roles': access,
-          response: responses
+          'x-roles': access
         } as typeof schema,
         url
       }
     },
+    // Shared answers become #/components/responses, the headers #/components/headers.
+    transformObject: (document) => withResponseComponents((document as { openapiObject: unknown }).openapiObject as OpenapiDocument, contracts) as never,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
     }

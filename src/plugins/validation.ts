@@ -1,6 +1,5 @@
 import { Ajv, type Options } from 'ajv'
 import addFormatsImport from 'ajv-formats'
-import type { FastifyInstance } from 'fastify'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
@@ -17,10 +16,17 @@ export function bodyValidator (schema: object) {
 /**
  * Bodies are validated as sent: no type coercion ("1" is not 1, a string is not an array) and
  * unknown fields are refused, never stripped. Query, path and header strings are coerced.
+ *
+ * Given to Fastify as its schema controller's validator factory, so that every plugin context
+ * builds its validators this way: a context that adds schemas of its own rebuilds its compiler
+ * from the factory, and Fastify's default one would silently strip unknown fields.
  */
-export function installValidators (app: FastifyInstance) {
+export function buildValidator (externalSchemas: unknown) {
   const strict = addFormats(new Ajv({ ...shared, coerceTypes: false }))
   const coercing = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }))
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema))
+  for (const schema of Object.values(externalSchemas as Record<string, object>)) {
+    strict.addSchema(schema)
+    coercing.addSchema(schema)
+  }
+  return ({ schema, httpPart }: { schema: object, httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema)
 }

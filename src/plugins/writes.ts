@@ -53,7 +53,8 @@ export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
       if (opts.auditTrail) await appendAuditEvents(tx, request.principal, request.id, entries)
       return outcome
     }
-    const key = request.headers['idempotency-key']
+    // Only a route that documents Idempotency-Key keeps its promise (and its 409 and 422 answers).
+    const key = takesIdempotencyKey(request) ? request.headers['idempotency-key'] : undefined
     if (typeof key !== 'string') {
       return send(reply, await app.db.transaction(change), false)
     }
@@ -99,6 +100,11 @@ export default fp<{ auditTrail: boolean }>(async function writes (app, opts) {
     }
   })
 }, { name: 'writes', fastify: '5.x', dependencies: ['database', 'auth', 'personal-data'] })
+
+function takesIdempotencyKey (request: FastifyRequest): boolean {
+  const headers = request.routeOptions.schema?.headers as { properties?: Record<string, unknown> } | undefined
+  return headers?.properties?.['idempotency-key'] !== undefined
+}
 
 function inFlightProblem (): ProblemError {
   return new ProblemError('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 })

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import { buildApp, type App } from '../../src/app.js'
 import { defaultConfig, type Config } from '../../src/config.js'
 import { rowsOf } from '../../src/db/client.js'
+import { ContractValidator } from './contract.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -39,9 +40,18 @@ export async function testApp (t: Teardown, overrides: Partial<Config> = {}, ext
   configs.set(app, config)
   t.teardown(() => app.close())
   extend?.(app)
+  // Every answer any test provokes is held to the committed OpenAPI document.
+  const violations = contract().watch(app)
+  t.teardown(() => {
+    if (violations.length > 0) throw new Error(`answers that break the OpenAPI document:\n${[...new Set(violations)].join('\n')}`)
+  })
   await app.ready()
   return app
 }
+
+let shared: ContractValidator | undefined
+/** The document's validator, compiled once per test file. */
+export const contract = () => (shared ??= new ContractValidator())
 
 const configs = new WeakMap<App, Config>()
 

@@ -16,7 +16,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Create a regulator agency',
       headers: IdempotencyHeaders,
       body: CreateAgencyBody,
-      response: { 201: described('Created; Location and ETag headers name it', agency), ...problemResponses(409, 422, ...bodyProblems) }
+      response: { 201: described('Created; Location and ETag headers name it', agency, ['Location', 'ETag']), ...problemResponses(409, 422, ...bodyProblems) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await createAgency(tx, request.body, app.jurisdictions, audit)
@@ -45,7 +45,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Get one agency',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: described('The agency, with its ETag', agency), ...NotModified, ...problemResponses(404) }
+      response: { 200: described('The agency, with its ETag', agency, ['ETag']), ...NotModified, ...problemResponses(404) }
     }
   }, async (request, reply) => {
     const row = await findAgency(app.db, request.params.id, request.principal)
@@ -62,7 +62,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateAgencyBody,
-      response: { 200: described('Changed; the ETag header is the new version', agency), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
+      response: { 200: described('Changed; the ETag header is the new version', agency, ['ETag']), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions, request.principal, audit)

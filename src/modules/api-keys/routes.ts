@@ -16,7 +16,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The key is in this answer only; store it at once. A regulator key acts for an agency, a platform key for an enterprise.',
       headers: IdempotencyHeaders,
       body: IssueApiKeyBody,
-      response: { 201: described('Issued; `key` is shown this once', { $ref: 'IssuedApiKey' }), ...problemResponses(422, ...bodyProblems) }
+      response: { 201: described('Issued; `key` is shown this once', { $ref: 'IssuedApiKey' }, ['Location']), ...problemResponses(422, ...bodyProblems) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await issueApiKey(tx, request.body, request.principal, audit)

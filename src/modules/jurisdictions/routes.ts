@@ -39,7 +39,7 @@ export const jurisdictionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Get one division by code',
       params: CodeParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: described('The division, with its ETag', { $ref: 'Jurisdiction' }), ...NotModified, ...problemResponses(404) }
+      response: { 200: described('The division, with its ETag', { $ref: 'Jurisdiction' }, ['ETag']), ...NotModified, ...problemResponses(404) }
     }
   }, async (request, reply) => {
     const jurisdiction = app.jurisdictions.get(request.params.code)

@@ -38,7 +38,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       description: 'Plates are checked per GA 36 (new-energy plates included, with their colour), VINs by their check digit, driver ID numbers per GB 11643; the ID number is kept only as a keyed hash and a masked form. The issuing agency must be a transport agency of the licence’s jurisdiction, and the number must be new there for the type.',
       headers: IdempotencyHeaders,
       body: IssueLicenceBody,
-      response: { 201: described('Issued; Location and ETag headers name it', licence), ...problemResponses(409, 422, ...bodyProblems) }
+      response: { 201: described('Issued; Location and ETag headers name it', licence, ['Location', 'ETag']), ...problemResponses(409, 422, ...bodyProblems) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await issueLicence(tx, request.body, context(request, audit))
@@ -80,7 +80,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       summary: 'Get one licence',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: described('The licence, with its ETag', licence), ...NotModified, ...problemResponses(404) }
+      response: { 200: described('The licence, with its ETag', licence, ['ETag']), ...NotModified, ...problemResponses(404) }
     }
   }, async (request, reply) => {
     const row = await findLicence(app.db, request.params.id, request.principal)
@@ -97,7 +97,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       params: IdParams,
       headers: IfMatchIdempotencyHeaders,
       body: TransitionBody,
-      response: { 201: described('Done; the ETag header is the licence’s new version', { $ref: 'LicenceTransition' }), ...problemResponses(404, 409, 412, 428, ...bodyProblems) }
+      response: { 201: described('Done; the ETag header is the licence’s new version', { $ref: 'LicenceTransition' }, ['Location', 'ETag']), ...problemResponses(404, 409, 412, 428, ...bodyProblems) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await transitionLicence(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
@@ -135,8 +135,8 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       headers: IdempotencyHeaders,
       body: { content: { [ndjson]: { schema: { description: 'One IssueLicence JSON object per line' } } } },
       response: {
-        200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }),
-        201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }),
+        200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }, ['Location']),
+        201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }, ['Location']),
         ...problemResponses(409, 415, 422)
       }
     }
