@@ -13,7 +13,7 @@ export const responseHeaders = {
   'RateLimit-Reset': { description: 'Seconds until the window resets', required: true, schema: Type.Integer({ minimum: 0, examples: [42] }) },
   'Retry-After': { description: 'Seconds to wait before retrying', required: true, schema: Type.Integer({ minimum: 0, examples: [5] }) },
   'WWW-Authenticate': { description: 'The scheme to authenticate with', required: true, schema: Type.String({ examples: ['Bearer realm="platform-oversight"'] }) },
-  ETag: { description: 'The version of the resource, quoted; send it back as If-Match to change it, or as If-None-Match to revalidate', required: true, schema: Type.String({ pattern: '^"[1-9][0-9]*"$', examples: ['"3"'] }) },
+  ETag: { description: 'The version of the resource (a version number, or for reference data a digest), quoted; send it back as If-Match to change it, or as If-None-Match to revalidate', required: true, schema: Type.String({ pattern: '^"[!#-~]+"$', examples: ['"3"'] }) },
   Location: { description: 'The path of the resource created or changed', required: true, schema: Type.String({ examples: ['/v1/licences/0b8f2c3e-5d4a-4f6b-9e1c-2a3b4c5d6e7f'] }) },
   'Idempotent-Replayed': { description: 'Present, `true`, when this answer is the replay of an earlier request with the same Idempotency-Key', required: false, schema: Type.String({ enum: ['true'] }) }
 } as const
@@ -58,6 +58,8 @@ export interface RouteFeatures {
   /** Its access rule admits anonymous callers. */
   public: boolean
   body: boolean
+  /** The body is read as a stream (a bulk import): no size limit, no whole-request deadline. */
+  streaming: boolean
   pathParams: boolean
   idempotencyKey: boolean
   ifMatch: boolean
@@ -78,7 +80,8 @@ export function failureReasons (f: RouteFeatures): FailureReason[] {
   if (!f.infallible) { out.add('internal'); out.add('unavailable') }
   if (f.api) { out.add('unauthorized'); out.add('rate_limited') }
   if (f.api && !f.public) out.add('forbidden')
-  if (f.body) { out.add('request_timeout'); out.add('payload_too_large'); out.add('unsupported_media_type') }
+  if (f.body) out.add('unsupported_media_type')
+  if (f.body && !f.streaming) { out.add('request_timeout'); out.add('payload_too_large') }
   if (f.pathParams) out.add('uri_too_long')
   if (f.idempotencyKey) { out.add('in_flight'); out.add('key_reused') }
   if (f.ifMatch) { out.add('precondition_failed'); out.add('precondition_required') }
@@ -105,8 +108,8 @@ export function problemResponsesOf (f: RouteFeatures): ProblemResponse[] {
     const r = reasons[reason]
     byStatus.set(r.status, [...(byStatus.get(r.status) ?? []), r])
   }
-  // Answers before routing (431, 408) are never throttled; everything a /v1 route answers is.
-  const beforeRouting = (status: number) => status === 431 || status === 408
+  // Answers given before a route is matched (431, 414, 408) are never throttled; everything a /v1 route answers is.
+  const beforeRouting = (status: number) => status === 431 || status === 414 || status === 408
   const throttled = (status: number) => f.api && !beforeRouting(status)
   return [...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, rs]) => {
     const all = rs.map((r) => r.headers as readonly ResponseHeader[])
@@ -148,6 +151,7 @@ export function featuresOf (route: RouteLike): RouteFeatures {
     api: route.url.startsWith('/v1'),
     public: access?.includes('public') ?? false,
     body: schema.body !== undefined,
+    streaming: (route.config as { streamingBody?: boolean } | undefined)?.streamingBody === true,
     pathParams: schema.params !== undefined,
     idempotencyKey: 'idempotency-key' in headers,
     ifMatch: 'if-match' in headers,

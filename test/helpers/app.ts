@@ -42,12 +42,17 @@ export async function testApp (t: Teardown, overrides: Partial<Config> = {}, ext
   extend?.(app)
   // Every answer any test provokes is held to the committed OpenAPI document.
   const violations = contract().watch(app)
+  watched.set(app, violations)
   t.teardown(() => {
     if (violations.length > 0) throw new Error(`answers that break the OpenAPI document:\n${[...new Set(violations)].join('\n')}`)
   })
   await app.ready()
   return app
 }
+
+const watched = new WeakMap<App, string[]>()
+/** What the answers of a test app broke of the document, so far. */
+export const contractViolations = (app: App) => [...new Set(watched.get(app) ?? [])]
 
 let shared: ContractValidator | undefined
 /** The document's validator, compiled once per test file. */
