@@ -53,9 +53,13 @@ t.test('licences', async (t) => {
   t.test('things worth a look are accepted with warnings', async (t) => {
     const elsewhere = await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: '京A12345' }))
     t.match(elsewhere.warnings, [{ code: 'plate_from_elsewhere', pointer: '/plate', message: /京A12345 is not a plate of 广州市/ }])
-    const xiamenFirm = await registerEnterprise(xiamen, { jurisdictionCodes: ['350203'], sectors: ['bike_share'] })
-    const permit = await issueLicence(gz, licenceInput('platform_permit', { ...base, enterpriseId: xiamenFirm.id }))
-    t.same((permit.warnings as Array<{ code: string }>).map((w) => w.code), ['enterprise_not_operating_here', 'enterprise_sector_mismatch'])
+    const bikes = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], sectors: ['bike_share'] })
+    const permit = await issueLicence(gz, licenceInput('platform_permit', { ...base, enterpriseId: bikes.id }))
+    t.same((permit.warnings as Array<{ code: string }>).map((w) => w.code), ['enterprise_sector_mismatch'])
+    // The city bureau sees every enterprise of the city; a licence of one district for an enterprise of another is worth a look.
+    const tianhe = await regulatorFor(app, '440106', '天河区交通运输局（警示）')
+    const district = await issueLicence(gz, licenceInput('platform_permit', { issuingAgencyId: tianhe.agency.id, enterpriseId: rival.id }, { jurisdictionCode: '440106' }))
+    t.match(district.warnings, [{ code: 'enterprise_not_operating_here', pointer: '/enterpriseId', message: /not registered as operating in 440106/ }])
   })
 
   t.test('who sees what: the jurisdiction, the platform served, nobody else', async (t) => {

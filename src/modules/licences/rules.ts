@@ -10,11 +10,12 @@ import type { LicenceInsert } from './table.js'
 // line of an import: pure, given what the register already knows (agencies, enterprises).
 
 export interface KnownAgency { kind: string, jurisdictionCode: string }
-export interface KnownEnterprise { jurisdictionCodes: string[], sectors: string[] }
+export interface KnownEnterprise { nameZh: string, jurisdictionCodes: string[], sectors: string[] }
 
 export interface LicenceRulesContext {
   registry: JurisdictionRegistry
   principal: Principal
+  /** Undefined for one that does not exist and for one the caller may not read: the two answer alike. */
   agency: (id: string) => KnownAgency | undefined
   enterprise: (id: string) => KnownEnterprise | undefined
   /** The keyed hash under which a driver's ID number is matched; the number itself is never kept. */

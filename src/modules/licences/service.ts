@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
-import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
+import { canSeeLicence, visibleAgencies, visibleEnterprises, visibleLicences, type Principal } from '../../auth/principal.js'
 import { preparedOnce, rowsOf, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
@@ -82,13 +82,16 @@ export function numberTaken (input: { type: string, number: string, jurisdiction
   })
 }
 
-/** The agencies and enterprises a batch of licences names, read in two queries. */
-export async function knownHolders (db: Database, agencyIds: string[], enterpriseIds: string[]) {
+/**
+ * The agencies and enterprises a batch of licences names, read in two queries: only those the
+ * caller may read, so that one it may not is refused exactly like one that does not exist.
+ */
+export async function knownHolders (db: Database, who: Principal, agencyIds: string[], enterpriseIds: string[]) {
   const agencyRows = agencyIds.length
-    ? await db.select({ id: agencies.id, kind: agencies.kind, jurisdictionCode: agencies.jurisdictionCode }).from(agencies).where(inArray(agencies.id, agencyIds))
+    ? await db.select({ id: agencies.id, kind: agencies.kind, jurisdictionCode: agencies.jurisdictionCode }).from(agencies).where(and(inArray(agencies.id, agencyIds), visibleAgencies(who)))
     : []
   const enterpriseRows = enterpriseIds.length
-    ? await db.select({ id: enterprises.id, jurisdictionCodes: enterprises.jurisdictionCodes, sectors: enterprises.sectors }).from(enterprises).where(inArray(enterprises.id, enterpriseIds))
+    ? await db.select({ id: enterprises.id, nameZh: enterprises.nameZh, jurisdictionCodes: enterprises.jurisdictionCodes, sectors: enterprises.sectors }).from(enterprises).where(and(inArray(enterprises.id, enterpriseIds), visibleEnterprises(who)))
     : []
   return {
     agencies: new Map<string, KnownAgency>(agencyRows.map((a) => [a.id, a])),
@@ -118,7 +121,7 @@ export async function insertLicences (tx: Database, rows: Array<Omit<LicenceInse
 
 export async function issueLicence (tx: Database, input: IssueLicence, ctx: LicenceContext): Promise<LicenceApi> {
   assertRegisterKeeper(ctx.principal)
-  const known = await knownHolders(tx, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
+  const known = await knownHolders(tx, ctx.principal, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
   const checked = checkLicence(input, {
     registry: ctx.jurisdictions,
     principal: ctx.principal,
