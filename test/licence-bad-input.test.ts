@@ -79,6 +79,8 @@ const cases: Case[] = [
   { name: 'transition of an unknown licence', request: () => ({ method: 'POST', url: '/v1/licences/01900000-0000-7000-8000-000000000000/transitions', headers: { 'if-match': '"1"' }, payload: { action: 'suspend', reason: 'x' } }), status: 404, code: 'not_found' },
   { name: 'unknown licence', request: () => ({ url: '/v1/licences/01900000-0000-7000-8000-000000000000' }), status: 404, code: 'not_found' },
   { name: 'status filter that does not exist', request: () => ({ url: '/v1/licences?status=lapsed' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/status', code: 'enum' } },
+  { name: 'sort by a field lists do not sort by', request: () => ({ url: '/v1/licences?sort=number' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/sort', code: 'enum' } },
+  { name: 'import id that is not a uuid', request: () => ({ url: '/v1/licences?importId=last' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/importId' } },
   { name: 'negative expiry window', request: () => ({ url: '/v1/licences?expiringWithinDays=-1' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/expiringWithinDays', code: 'minimum' } },
   { name: 'unknown jurisdiction filter', request: () => ({ url: '/v1/licences?jurisdiction=999999' }), status: 422, code: 'unknown_jurisdiction', pointer: { in: 'query', pointer: '/jurisdiction' } },
   { name: 'enterprise filter not a uuid', request: () => ({ url: '/v1/licences?enterprise=42' }), status: 400, code: 'validation_failed', pointer: { in: 'query', pointer: '/enterprise', code: 'pattern' } },
