@@ -104,7 +104,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   await app.register(openapi)
   await app.register(database, { config })
   await app.register(personalData, { config })
-  await app.register(metrics)
+  await app.register(metrics, { public: config.METRICS_PUBLIC })
   await app.register(health, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS, readinessTimeoutMs: 2000 })
   await app.register(jurisdictionRegistry)
   await app.register(auth, { keyedPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE })

@@ -109,6 +109,23 @@ t.test('enterprises', async (t) => {
     t.match(enterprise.json(), { status: 'exited', version: 4 })
   })
 
+  t.test('a stale If-Match is answered 412 before an impossible move is answered 409, as licences do', async (t) => {
+    const created = await registerEnterprise(gz)
+    const url = `/v1/enterprises/${created.id}/status-changes`
+    t.equal((await gz.inject({ method: 'POST', url, headers: { 'if-match': '"1"' }, payload: { status: 'exited', reason: '退出市场' } })).statusCode, 201)
+    const before = await tableCounts(app)
+    const stale = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"1"' }, payload: { status: 'active', reason: '再来' } })
+    t.equal(stale.statusCode, 412, 'stale and impossible: the stale version first')
+    t.match(stale.json(), { code: 'precondition_failed', errors: [{ in: 'header', pointer: '/if-match', code: 'stale' }] })
+    t.notOk('currentStatus' in stale.json(), 'nothing of the current state is told on a stale version')
+    const current = await gz.inject({ method: 'POST', url, headers: { 'if-match': '"2"' }, payload: { status: 'active', reason: '再来' } })
+    t.equal(current.statusCode, 409, 'current and impossible: the move is refused')
+    t.match(current.json(), { code: 'invalid_status_transition', currentStatus: 'exited' })
+    const staleButPossible = await gz.inject({ method: 'POST', url: `/v1/enterprises/${(await registerEnterprise(gz)).id}/status-changes`, headers: { 'if-match': '"7"' }, payload: { status: 'suspended', reason: 'x' } })
+    t.equal(staleButPossible.statusCode, 412)
+    t.same(await tableCounts(app), { ...before, enterprises: before.enterprises! + 1, enterprise_status_changes: before.enterprise_status_changes! + 1, audit_events: before.audit_events! + 1 }, 'only the second registration was written')
+  })
+
   t.test('changing to the current status is refused', async (t) => {
     const created = await registerEnterprise(gz)
     const res = await gz.inject({ method: 'POST', url: `/v1/enterprises/${created.id}/status-changes`, headers: { 'if-match': '"1"' }, payload: { status: 'active', reason: 'noop' } })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes, residentIdCheckDigit, vinCheckDigit } from '../src/modules/licences/identifiers.js'
+import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes, residentIdCheckDigit, residentIdsIn, vinCheckDigit } from '../src/modules/licences/identifiers.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 
 const today = '2026-11-23'
@@ -18,6 +18,15 @@ t.test('resident ID numbers: lower-case x, length, characters and impossible or 
   t.equal(checkResidentId('110105194902300026', today).failure?.code, 'id_birth_date', 'February 30th')
   t.equal(checkResidentId('110105203001010010', today).failure?.code, 'id_birth_date', 'born in 2030')
   t.equal(maskResidentId('440106199001011234'), '440106********1234')
+})
+
+t.test('resident ID numbers written inside a text: whole, checked, not cut out of a longer run of digits', async (t) => {
+  t.same(residentIdsIn('11010519491231002X', today), ['11010519491231002X'])
+  t.same(residentIdsIn('YZ11010519491231002x-01', today), ['11010519491231002X'], 'inside a number, lower-case x normalised')
+  t.same(residentIdsIn('440524188001010014/11010519491231002X', today), ['440524188001010014', '11010519491231002X'])
+  t.same(residentIdsIn('110105194912310021', today), [], 'a wrong check digit is a serial, not an ID number')
+  t.same(residentIdsIn('9110105194912310020', today), [], 'an ID number’s digits inside a longer run are not one')
+  t.same(residentIdsIn('440100202400123', today), [], 'a bureau serial')
 })
 
 t.test('VINs (GB 16735): the vectors from DOMAIN.md', async (t) => {

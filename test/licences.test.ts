@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { addDays, dateIn } from '../src/modules/licences/lifecycle.js'
 import { sampleResidentId, sampleVin } from '../src/seed/licence-samples.js'
-import { actors, platformFor, regulatorFor } from './helpers/actors.js'
+import { actors, platformFor, regulatorFor, type Client } from './helpers/actors.js'
 import { tableCounts, testApp } from './helpers/app.js'
 import { createAgency, issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
@@ -53,9 +53,13 @@ t.test('licences', async (t) => {
   t.test('things worth a look are accepted with warnings', async (t) => {
     const elsewhere = await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: '京A12345' }))
     t.match(elsewhere.warnings, [{ code: 'plate_from_elsewhere', pointer: '/plate', message: /京A12345 is not a plate of 广州市/ }])
-    const xiamenFirm = await registerEnterprise(xiamen, { jurisdictionCodes: ['350203'], sectors: ['bike_share'] })
-    const permit = await issueLicence(gz, licenceInput('platform_permit', { ...base, enterpriseId: xiamenFirm.id }))
-    t.same((permit.warnings as Array<{ code: string }>).map((w) => w.code), ['enterprise_not_operating_here', 'enterprise_sector_mismatch'])
+    const bikes = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], sectors: ['bike_share'] })
+    const permit = await issueLicence(gz, licenceInput('platform_permit', { ...base, enterpriseId: bikes.id }))
+    t.same((permit.warnings as Array<{ code: string }>).map((w) => w.code), ['enterprise_sector_mismatch'])
+    // The city bureau sees every enterprise of the city; a licence of one district for an enterprise of another is worth a look.
+    const tianhe = await regulatorFor(app, '440106', '天河区交通运输局（警示）')
+    const district = await issueLicence(gz, licenceInput('platform_permit', { issuingAgencyId: tianhe.agency.id, enterpriseId: rival.id }, { jurisdictionCode: '440106' }))
+    t.match(district.warnings, [{ code: 'enterprise_not_operating_here', pointer: '/enterpriseId', message: /not registered as operating in 440106/ }])
   })
 
   t.test('who sees what: the jurisdiction, the platform served, nobody else', async (t) => {
@@ -159,6 +163,74 @@ t.test('licences', async (t) => {
     const second = await gz.inject({ url: `/v1/licences?enterprise=${firm.id}&limit=4&cursor=${first.json().nextCursor}` })
     t.same([...first.json().items, ...second.json().items].map((l: { id: string }) => l.id), [soon.id, later.id, expired.id, driver.id, revoked.id, suspended.id])
     t.equal(second.json().nextCursor, null)
+  })
+
+  t.test('sort=validUntil: soonest first, ties by id, keyset-paged, stable under inserts; the default order is unchanged', async (t) => {
+    const firm = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], nameZh: '广州到期排序出行有限公司' })
+    const mine = { ...base, enterpriseId: firm.id }
+    const existing = []
+    for (const days of [30, 5, 5, 100, 1, 60, 5]) existing.push(await issueLicence(gz, licenceInput('vehicle_certificate', mine, { validUntil: addDays(today, days) })))
+    const expected = [...existing].sort((a, b) => String(a.validUntil).localeCompare(String(b.validUntil)) || a.id.localeCompare(b.id)).map((l) => l.id)
+    const query = `enterprise=${firm.id}&sort=validUntil&limit=2`
+    const seen: Array<{ id: string, validUntil: string, enterpriseName: string }> = []
+    let res = await gz.inject({ url: `/v1/licences?${query}` })
+    seen.push(...res.json().items)
+    // Entered while the list is being read: before the cursor, in the middle of a tie, and after it.
+    const inserted = []
+    for (const days of [0, 5, 1000]) inserted.push(await issueLicence(gz, licenceInput('vehicle_certificate', mine, { validUntil: addDays(today, days) })))
+    while (res.json().nextCursor) {
+      res = await gz.inject({ url: `/v1/licences?${query}&cursor=${encodeURIComponent(res.json().nextCursor)}` })
+      t.equal(res.statusCode, 200)
+      seen.push(...res.json().items)
+    }
+    const ids = seen.map((l) => l.id)
+    t.same(ids.filter((id) => expected.includes(id)), expected, 'every licence there before, once each, soonest first')
+    t.equal(new Set(ids).size, ids.length, 'nothing repeated')
+    t.ok(ids.includes(inserted[2]!.id), 'one entered after the cursor is reached')
+    t.notOk(ids.includes(inserted[0]!.id), 'one entered before the cursor is not (it will be on the next read)')
+    const dates = seen.map((l) => l.validUntil)
+    t.same(dates, [...dates].sort(), 'in order of the last valid day')
+    t.ok(seen.every((l) => l.enterpriseName === '广州到期排序出行有限公司'), 'each item names its enterprise')
+
+    const expiring = await gz.inject({ url: `/v1/licences?enterprise=${firm.id}&expiringWithinDays=30&sort=validUntil` })
+    t.same(expiring.json().items.map((l: { validUntil: string }) => l.validUntil), [0, 1, 5, 5, 5, 5, 30].map((d) => addDays(today, d)))
+    const entered = await gz.inject({ url: `/v1/licences?enterprise=${firm.id}` })
+    t.same(entered.json().items.map((l: { id: string }) => l.id), [...existing, ...inserted].map((l) => l.id), 'without sort, in the order they were entered')
+
+    const page = await gz.inject({ url: `/v1/licences?${query}` })
+    const otherOrder = await gz.inject({ url: `/v1/licences?enterprise=${firm.id}&limit=2&cursor=${encodeURIComponent(page.json().nextCursor)}` })
+    t.equal(otherOrder.statusCode, 400, 'a cursor of one order does not continue another')
+    t.match(otherOrder.json(), { code: 'invalid_cursor', errors: [{ in: 'query', pointer: '/cursor' }] })
+  })
+
+  t.test('a licence carries its enterprise’s name beside its id, in a list, a single read and a driver lookup; null without one', async (t) => {
+    const idNumber = sampleResidentId('440106', '19790303', 5)
+    const driver = await issueLicence(gz, licenceInput('driver_certificate', base, { idNumber }))
+    t.equal(driver.enterpriseName, fleet.nameZh, 'in the answer to the issue')
+    t.equal((await gz.inject({ url: `/v1/licences/${driver.id}` })).json().enterpriseName, fleet.nameZh)
+    t.same((await gz.inject({ method: 'POST', url: '/v1/licences/driver-lookup', payload: { idNumber } })).json().items.map((l: { enterpriseName: string }) => l.enterpriseName), [fleet.nameZh])
+    const independent = await issueLicence(gz, licenceInput('vehicle_certificate', { issuingAgencyId: gz.agency.id }))
+    t.match(independent, { enterpriseId: null, enterpriseName: null })
+    t.equal((await gz.inject({ url: `/v1/licences/${independent.id}` })).json().enterpriseName, null)
+    const [audit] = rowsOf<{ after: Record<string, unknown> }>(await app.db.execute(sql`select after from audit_events where entity_id = ${driver.id}`))
+    t.notOk('enterpriseName' in audit!.after, 'the audit trail keeps the licence, not the enterprise’s name of the day')
+  })
+
+  t.test('importId: the licences an import entered, within what the caller may see', async (t) => {
+    const other = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], nameZh: '广州导入筛选出行有限公司' })
+    const lines = [licenceInput('vehicle_certificate', base), licenceInput('vehicle_certificate', { ...base, enterpriseId: other.id }), licenceInput('platform_permit', base)]
+    const imported = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'import-filter' }, payload: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' })
+    t.equal(imported.statusCode, 201)
+    const importId = imported.json().id as string
+    const numbers = async (who: Client, query = '') => ((await who.inject({ url: `/v1/licences?importId=${importId}${query}` })).json().items as Array<{ number: string, importId: string }>)
+    const all = await numbers(gz)
+    // One import's licences are entered in one statement: by id they need not keep line order.
+    t.same(all.map((l) => l.number).sort(), lines.map((l) => l.number).sort(), 'the regulator sees every licence it entered')
+    t.ok(all.every((l) => l.importId === importId))
+    t.same((await numbers(gz, '&type=platform_permit')).map((l) => l.number), [lines[2]!.number], 'combined with the other filters')
+    t.same((await numbers(platform)).map((l) => l.number).sort(), [lines[0]!.number, lines[2]!.number].sort(), 'a platform sees only its own among them')
+    t.same(await numbers(xiamen), [], 'an import of another city matches nothing')
+    t.same((await gz.inject({ url: '/v1/licences?importId=01900000-0000-7000-8000-000000000000' })).json().items, [])
   })
 
   t.test('finding a driver by ID number: POST, checked, matched by hash, within what the caller may see', async (t) => {

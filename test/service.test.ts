@@ -1,5 +1,6 @@
 import t from 'tap'
 import { testApp } from './helpers/app.js'
+import { actors } from './helpers/actors.js'
 
 t.test('service conventions', async (t) => {
   const app = await testApp(t)
@@ -35,6 +36,28 @@ t.test('service conventions', async (t) => {
     t.match(res.body, /process_cpu_user_seconds_total/)
   })
 
+  t.test('/metrics is served on the loopback address and to admin keys; anyone else gets a 403 problem', async (t) => {
+    const { admin, guangzhou } = await actors(app)
+    const metrics = (remoteAddress: string, headers: Record<string, string> = {}) => app.inject({ url: '/metrics', remoteAddress, headers })
+    t.equal((await metrics('127.0.0.1')).statusCode, 200, 'a scraper on this host')
+    t.equal((await metrics('::1')).statusCode, 200, 'also over IPv6')
+    t.equal((await metrics('::ffff:127.0.0.1')).statusCode, 200, 'and IPv4 mapped into IPv6')
+    for (const [why, res] of [
+      ['an anonymous caller elsewhere', await metrics('203.0.113.7')],
+      ['a regulator key elsewhere', await metrics('203.0.113.7', { authorization: `Bearer ${guangzhou.key}` })],
+      ['a request forwarded by a proxy on this host', await metrics('127.0.0.1', { 'x-forwarded-for': '203.0.113.7' })],
+      ['a request forwarded under the standard header', await metrics('127.0.0.1', { forwarded: 'for=203.0.113.7' })]
+    ] as const) {
+      t.equal(res.statusCode, 403, why)
+      t.match(res.headers['content-type'], /^application\/problem\+json/)
+      t.match(res.json(), { code: 'forbidden', instance: '/metrics', detail: /METRICS_PUBLIC=true/ })
+      t.notMatch(res.body, /http_request_duration_seconds/)
+    }
+    const withKey = await metrics('203.0.113.7', { authorization: `Bearer ${admin.key}` })
+    t.equal(withKey.statusCode, 200, 'an admin key from anywhere')
+    t.match(withKey.body, /http_request_duration_seconds/)
+  })
+
   t.test('Swagger UI is served at /docs', async (t) => {
     const res = await app.inject({ url: '/docs/' })
     t.equal(res.statusCode, 200)
@@ -60,4 +83,11 @@ t.test('service conventions', async (t) => {
       t.match(down.json(), { code: 'database_unavailable', retryAfterSeconds: 5 })
     }
   })
+})
+
+t.test('METRICS_PUBLIC=true serves /metrics to anyone, from anywhere', async (t) => {
+  const app = await testApp(t, { METRICS_PUBLIC: true })
+  const res = await app.inject({ url: '/metrics', remoteAddress: '203.0.113.7' })
+  t.equal(res.statusCode, 200)
+  t.match(res.body, /process_cpu_user_seconds_total/)
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { tableCounts, testApp } from './helpers/app.js'
 import { actors, platformFor, regulatorFor } from './helpers/actors.js'
-import { enterpriseInput, registerEnterprise } from './helpers/fixtures.js'
+import { createAgency, enterpriseInput, issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 t.test('tenants see and change only their own', async (t) => {
   const app = await testApp(t)
@@ -123,5 +123,75 @@ t.test('tenants see and change only their own', async (t) => {
     const all = await admin.inject({ url: '/v1/enterprises?limit=200' })
     const ids = all.json().items.map((e: { id: string }) => e.id)
     t.ok([a.id, b.id, xm.id].every((id) => ids.includes(id)))
+  })
+})
+
+t.test('a record the caller may not read cannot be referenced: it is answered exactly like a missing one, and nothing is written', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz, xiamen, admin } = await actors(app)
+  const ownFirm = await registerEnterprise(gz)
+  const xiamenFirm = await registerEnterprise(xiamen, { jurisdictionCodes: ['350203'] })
+  const xiamenMarket = await createAgency(admin, { kind: 'market_regulation', jurisdictionCode: '350200' })
+  const missing = '01900000-0000-7000-8000-00000000abcd'
+  // The two answers may differ only in the request's own id and path, and in the id they quote back.
+  const shape = (body: string, id: string) => {
+    const { requestId: _r, instance: _i, ...rest } = JSON.parse(body.replaceAll(id, '<id>')) as Record<string, unknown>
+    return JSON.stringify(rest)
+  }
+  const issue = (overrides: Record<string, unknown>) => gz.inject({
+    method: 'POST', url: '/v1/licences', payload: licenceInput('platform_permit', { issuingAgencyId: gz.agency.id, enterpriseId: ownFirm.id }, overrides)
+  })
+
+  const references: Array<{ name: string, field: string, theirs: string, code: string }> = [
+    { name: 'an enterprise of another city as the holder', field: 'enterpriseId', theirs: xiamenFirm.id, code: 'unknown_enterprise' },
+    { name: 'a transport agency of another city as the issuer', field: 'issuingAgencyId', theirs: xiamen.agency.id, code: 'invalid_issuing_agency' },
+    { name: 'another city’s market regulator as the issuer', field: 'issuingAgencyId', theirs: xiamenMarket.id, code: 'invalid_issuing_agency' }
+  ]
+  for (const ref of references) {
+    t.test(`licence issue naming ${ref.name}`, async (t) => {
+      const before = await tableCounts(app)
+      const absent = await issue({ [ref.field]: missing })
+      const hidden = await issue({ [ref.field]: ref.theirs })
+      t.equal(hidden.statusCode, 422)
+      t.equal(hidden.json().code, ref.code)
+      t.match(hidden.json().errors, [{ in: 'body', pointer: `/${ref.field}` }])
+      t.equal(shape(hidden.body, ref.theirs), shape(absent.body, missing), 'byte for byte the answer for an id that does not exist')
+      t.notMatch(hidden.body, /350200|market_regulation/, 'nothing says whose it is')
+      t.same(await tableCounts(app), before, 'nothing written')
+    })
+  }
+
+  t.test('import lines naming them are refused in the same words as lines naming missing records', async (t) => {
+    const lines = references.flatMap((ref) => [
+      licenceInput('platform_permit', { issuingAgencyId: gz.agency.id, enterpriseId: ownFirm.id }, { [ref.field]: missing }),
+      licenceInput('platform_permit', { issuingAgencyId: gz.agency.id, enterpriseId: ownFirm.id }, { [ref.field]: ref.theirs })
+    ])
+    const before = await tableCounts(app)
+    const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'hidden-refs' }, payload: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' })
+    t.equal(res.statusCode, 201)
+    t.match(res.json(), { applied: 0, rejected: 6 })
+    const errors = res.json().errors as Array<{ line: number, code: string }>
+    references.forEach((ref, i) => {
+      const [absent, hidden] = [errors[2 * i]!, errors[2 * i + 1]!]
+      t.equal(hidden.code, ref.code, ref.name)
+      t.equal(shape(JSON.stringify({ ...hidden, line: 0 }), ref.theirs), shape(JSON.stringify({ ...absent, line: 0 }), missing), ref.name)
+    })
+    t.equal((await tableCounts(app)).licences, before.licences, 'no licence written')
+  })
+
+  t.test('a Xiamen platform reads nothing a Guangzhou regulator tried to issue for it', async (t) => {
+    const platform = await platformFor(app, xiamenFirm.id)
+    t.same((await platform.inject({ url: '/v1/licences' })).json().items, [])
+  })
+
+  t.test('filters naming another tenant’s record match nothing, like a missing one', async (t) => {
+    await issueLicence(xiamen, licenceInput('platform_permit', { issuingAgencyId: xiamen.agency.id, enterpriseId: xiamenFirm.id }, { jurisdictionCode: '350200' }))
+    const hidden = await gz.inject({ url: `/v1/licences?enterprise=${xiamenFirm.id}` })
+    const absent = await gz.inject({ url: `/v1/licences?enterprise=${missing}` })
+    t.equal(hidden.statusCode, 200)
+    t.same(hidden.json(), absent.json())
+    t.same(hidden.json().items, [])
+    const audit = await gz.inject({ url: `/v1/audit?entityId=${xiamenFirm.id}` })
+    t.same(audit.json().items, [], 'nor does the audit trail of another city’s enterprise')
   })
 })

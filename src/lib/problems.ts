@@ -13,6 +13,7 @@ export const catalogue = {
   invalid_cursor: { status: 400, title: 'The cursor is not one this list issued' },
   bad_request: { status: 400, title: 'The request cannot be processed' },
   personal_data_in_url: { status: 400, title: 'A resident ID number never goes in a URL; send it in a request body' },
+  personal_data_not_allowed: { status: 400, title: 'This field may not hold personal data (a resident ID number)' },
   credentials_in_query: { status: 400, title: 'Credentials belong in the Authorization header, never in the URL' },
   unauthenticated: { status: 401, title: 'This route needs an API key: Authorization: Bearer <key>' },
   invalid_api_key: { status: 401, title: 'The API key is not valid' },

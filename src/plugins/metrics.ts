@@ -1,8 +1,24 @@
 import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { ProblemError } from '../lib/problems.js'
 
-/** Prometheus metrics at /metrics: request latency by route and status, pool use, process. */
-export default fp(async function metrics (app) {
+/**
+ * A caller on this host, asking directly: the socket's own address, not one a header claims, and
+ * no proxy in between (a reverse proxy on the same host would otherwise make everyone local).
+ */
+export function askedLocally (request: FastifyRequest): boolean {
+  const address = request.raw.socket.remoteAddress ?? ''
+  const loopback = address === '::1' || /^(::ffff:)?127\./.test(address)
+  return loopback && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined
+}
+
+/**
+ * Prometheus metrics at /metrics: request latency by route and status, pool use, process. They
+ * map the service's routes and load, so they go to a scraper on this host or with an admin key,
+ * unless `public` says anyone may read them.
+ */
+export default fp<{ public: boolean }>(async function metrics (app, opts) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const duration = new Histogram({
@@ -41,5 +57,11 @@ export default fp(async function metrics (app) {
   app.get('/metrics', {
     schema: { hide: true },
     logLevel: 'warn'
-  }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+  }, async (request, reply) => {
+    // 403 rather than 404: the path is well known, and a scraper's operator should learn what to change.
+    if (!opts.public && request.principal.role !== 'admin' && !askedLocally(request)) {
+      throw new ProblemError('forbidden', 'Metrics are served to callers on this host and to admin keys; set METRICS_PUBLIC=true to serve them to anyone')
+    }
+    return reply.type(registry.contentType).send(await registry.metrics())
+  })
 }, { name: 'metrics', fastify: '5.x', dependencies: ['database'] })

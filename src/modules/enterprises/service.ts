@@ -135,9 +135,14 @@ async function lockEnterprise (tx: Database, id: string, who: Principal): Promis
   return row
 }
 
+/** The locked row is still at the version the client read, or 412. */
+function assertVersion (current: EnterpriseRow, expected: number | '*') {
+  if (expected !== '*' && current.version !== expected) throw stale(current.version)
+}
+
 /** Applies a change to a locked row, if it is still at the version the client read. */
 async function updateAtVersion (tx: Database, current: EnterpriseRow, expected: number | '*', values: Partial<typeof enterprises.$inferInsert>): Promise<EnterpriseRow> {
-  if (expected !== '*' && current.version !== expected) throw stale(current.version)
+  assertVersion(current, expected)
   const [row] = await tx.update(enterprises)
     .set({ ...values, version: sql`${enterprises.version} + 1`, updatedAt: sql`now()` })
     .where(eq(enterprises.id, current.id))
@@ -181,6 +186,9 @@ export async function changeEnterpriseStatus (
   if (!governsAll(ctx.principal, current.jurisdictionCodes)) {
     throw new ProblemError('outside_jurisdiction', `The enterprise also operates outside your jurisdiction (${current.jurisdictionCodes.join(', ')}); its status is changed by a regulator of all of them`)
   }
+  // A stale ETag before the move's own problem, as licences answer: what the client was told of
+  // the status may be what changed, so it must re-read before anything else it is told can be trusted.
+  assertVersion(current, expected)
   if (!canChangeStatus(current.status, change.status)) {
     const next = allowedNextStatuses(current.status)
     throw new ProblemError('invalid_status_transition',

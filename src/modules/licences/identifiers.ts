@@ -44,6 +44,14 @@ export function checkResidentId (input: string, today: string): ResidentIdResult
   return { id, birthDate, sex: Number(id[16]) % 2 === 1 ? 'male' : 'female' }
 }
 
+/**
+ * The resident ID numbers written in a text (upper case), each 18 characters not run together
+ * with more digits: a licence number that is one, or holds one, holds personal data.
+ */
+export function residentIdsIn (text: string, today: string): string[] {
+  return [...text.matchAll(/(?<!\d)\d{17}[\dXx](?![\dXx])/g)].map((m) => checkResidentId(m[0], today)).flatMap((r) => r.failure ? [] : [r.id])
+}
+
 /** For display: region and last four only, e.g. 440106********1234. */
 export function maskResidentId (id: string): string {
   return `${id.slice(0, 6)}********${id.slice(-4)}`

@@ -219,7 +219,7 @@ async function checkBatch (ctx: ImportContext, batch: Array<Parsed | LineError>,
   const agencyIds = [...new Set(parsed.map((p) => p.input.issuingAgencyId))].filter((id) => !caches.agencies.has(id))
   const enterpriseIds = [...new Set(parsed.flatMap((p) => p.input.enterpriseId ? [p.input.enterpriseId] : []))].filter((id) => !caches.enterprises.has(id))
   if (agencyIds.length || enterpriseIds.length) {
-    const known = await knownHolders(ctx.db, agencyIds, enterpriseIds)
+    const known = await knownHolders(ctx.db, ctx.principal, agencyIds, enterpriseIds)
     for (const [id, a] of known.agencies) caches.agencies.set(id, a)
     for (const [id, e] of known.enterprises) caches.enterprises.set(id, e)
   }

@@ -1,7 +1,7 @@
 import { withinJurisdiction, type Principal } from '../../auth/principal.js'
 import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
-import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes } from './identifiers.js'
+import { checkPlate, checkResidentId, checkVin, maskResidentId, platePrefixes, residentIdsIn } from './identifiers.js'
 import { todayFor } from './lifecycle.js'
 import type { IssueLicence, LicenceApi } from './schemas.js'
 import type { LicenceInsert } from './table.js'
@@ -10,11 +10,12 @@ import type { LicenceInsert } from './table.js'
 // line of an import: pure, given what the register already knows (agencies, enterprises).
 
 export interface KnownAgency { kind: string, jurisdictionCode: string }
-export interface KnownEnterprise { jurisdictionCodes: string[], sectors: string[] }
+export interface KnownEnterprise { nameZh: string, jurisdictionCodes: string[], sectors: string[] }
 
 export interface LicenceRulesContext {
   registry: JurisdictionRegistry
   principal: Principal
+  /** Undefined for one that does not exist and for one the caller may not read: the two answer alike. */
   agency: (id: string) => KnownAgency | undefined
   enterprise: (id: string) => KnownEnterprise | undefined
   /** The keyed hash under which a driver's ID number is matched; the number itself is never kept. */
@@ -75,6 +76,18 @@ export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Ch
     return fail('invalid_validity', '/validUntil', 'validity_ends_before_start', `validUntil ${input.validUntil} is before validFrom ${input.validFrom}`)
   }
 
+  const today = todayFor(ctx.registry, jurisdictionCode, ctx.now)
+  // A resident ID number typed as the number is personal data whatever the type. Only a driver's
+  // certificate may be numbered with one (its holder's, below); a vehicle, a permit or a filing
+  // is numbered in the bureau's own series, so an ID number there is a mistake that would be
+  // published to anyone who verifies it: refused rather than kept.
+  const idsInNumber = residentIdsIn(input.number, today)
+  if (idsInNumber.length && (input.type !== 'driver_certificate' || idsInNumber[0] !== input.number.toUpperCase())) {
+    return fail('personal_data_not_allowed', '/number', 'number_holds_resident_id', input.type === 'driver_certificate'
+      ? 'holds a resident ID number inside it: a driver certificate is numbered with its holder’s ID number exactly, or with its own serial'
+      : `holds a resident ID number; a ${input.type} is numbered in the issuing agency’s own series, never with a person’s ID number`)
+  }
+
   const agency = ctx.agency(input.issuingAgencyId)
   if (!agency || agency.kind !== 'transport' || agency.jurisdictionCode !== jurisdictionCode) {
     const why = !agency ? 'there is no such agency' : agency.kind !== 'transport' ? `it is a ${agency.kind} agency, not a transport agency` : `it is an agency of ${agency.jurisdictionCode}, not of ${jurisdictionCode}`
@@ -124,7 +137,6 @@ export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Ch
   }
 
   if (input.type === 'driver_certificate') {
-    const today = todayFor(ctx.registry, jurisdictionCode, ctx.now)
     const id = checkResidentId(input.idNumber!, today)
     if (id.failure) return fail('invalid_resident_id', '/idNumber', id.failure.code, id.failure.message)
     const driverIdHash = ctx.hashId(id.id)

@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox'
 import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
 import { importStatuses, licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
 
+export const licenceSorts = ['id', 'validUntil'] as const
+
 const LicenceType = StringEnum(licenceTypes, {
   description: 'platform_permit (网络预约出租汽车经营许可证, held by an enterprise), vehicle_certificate (运输证, held by a vehicle), driver_certificate (驾驶员证, held by a driver), car_share_filing (分时租赁备案, held by an enterprise)'
 })
@@ -19,6 +21,7 @@ export const LicenceSchema = Type.Object({
   jurisdictionCode: JurisdictionCode('The city (GB/T 2260) whose transport agency issued it'),
   issuingAgencyId: Uuid('The issuing transport agency'),
   enterpriseId: Nullable(Uuid('Enterprise id'), { description: 'The holder (permits, filings) or the platform the vehicle or driver serves; null when none' }),
+  enterpriseName: Nullable(Type.String(), { description: 'That enterprise’s registered name (nameZh), as it is now; null when none' }),
   validFrom: CalendarDate('First valid day, in the jurisdiction’s time zone'),
   validUntil: CalendarDate('Last valid day, in the jurisdiction’s time zone'),
   status: Status,
@@ -60,12 +63,14 @@ export const LicenceListQuery = Type.Object({
   jurisdiction: Type.Optional(JurisdictionCode('Issued in this division or any division under it')),
   enterprise: Type.Optional(Uuid('Held by, or serving, this enterprise')),
   plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Exactly this plate (separators and case ignored); one that is not a valid GA 36 plate is refused with invalid_plate' })),
-  expiringWithinDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 366, description: 'Not expired, not revoked, and the last valid day is within this many days from today' }))
+  expiringWithinDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 366, description: 'Not expired, not revoked, and the last valid day is within this many days from today; with sort=validUntil, soonest first' })),
+  importId: Type.Optional(Uuid('Entered by this bulk import (see GET /v1/licence-imports/{id}); an import you may not see matches nothing')),
+  sort: Type.Optional(StringEnum(licenceSorts, { description: 'id (default): in the order they were entered; validUntil: the last valid day soonest first, ties by id. Repeat it with every page' }))
 }, { additionalProperties: false })
 
 export type LicenceFilters = Omit<Static<typeof LicenceListQuery>, 'limit' | 'cursor'>
 
-export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order they were entered')
+export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order of sort: as entered, or the last valid day soonest first')
 
 export const TransitionBody = Type.Object({
   action: Action,

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
-import { canSeeLicence, visibleLicences, type Principal } from '../../auth/principal.js'
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
+import { canSeeLicence, visibleAgencies, visibleEnterprises, visibleLicences, type Principal } from '../../auth/principal.js'
 import { preparedOnce, rowsOf, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
@@ -30,7 +30,12 @@ export function licencePath (id: string): string {
   return `/v1/licences/${id}`
 }
 
-export function licenceToApi (row: LicenceRow, registry: JurisdictionRegistry, warnings: Warnings = [], now = new Date()): LicenceApi {
+/** A licence row with its enterprise's name beside it, as every read selects it (one join, not a query per row). */
+export type LicenceWithHolder = LicenceRow & { enterpriseName: string | null }
+
+const withHolder = { ...getTableColumns(licences), enterpriseName: enterprises.nameZh }
+
+export function licenceToApi (row: LicenceWithHolder, registry: JurisdictionRegistry, warnings: Warnings = [], now = new Date()): LicenceApi {
   const today = todayFor(registry, row.jurisdictionCode, now)
   return {
     id: row.id,
@@ -40,6 +45,7 @@ export function licenceToApi (row: LicenceRow, registry: JurisdictionRegistry, w
     jurisdictionCode: row.jurisdictionCode,
     issuingAgencyId: row.issuingAgencyId,
     enterpriseId: row.enterpriseId,
+    enterpriseName: row.enterpriseName,
     validFrom: row.validFrom,
     validUntil: row.validUntil,
     status: effectiveStatus(row.status, row.validUntil, today),
@@ -82,13 +88,16 @@ export function numberTaken (input: { type: string, number: string, jurisdiction
   })
 }
 
-/** The agencies and enterprises a batch of licences names, read in two queries. */
-export async function knownHolders (db: Database, agencyIds: string[], enterpriseIds: string[]) {
+/**
+ * The agencies and enterprises a batch of licences names, read in two queries: only those the
+ * caller may read, so that one it may not is refused exactly like one that does not exist.
+ */
+export async function knownHolders (db: Database, who: Principal, agencyIds: string[], enterpriseIds: string[]) {
   const agencyRows = agencyIds.length
-    ? await db.select({ id: agencies.id, kind: agencies.kind, jurisdictionCode: agencies.jurisdictionCode }).from(agencies).where(inArray(agencies.id, agencyIds))
+    ? await db.select({ id: agencies.id, kind: agencies.kind, jurisdictionCode: agencies.jurisdictionCode }).from(agencies).where(and(inArray(agencies.id, agencyIds), visibleAgencies(who)))
     : []
   const enterpriseRows = enterpriseIds.length
-    ? await db.select({ id: enterprises.id, jurisdictionCodes: enterprises.jurisdictionCodes, sectors: enterprises.sectors }).from(enterprises).where(inArray(enterprises.id, enterpriseIds))
+    ? await db.select({ id: enterprises.id, nameZh: enterprises.nameZh, jurisdictionCodes: enterprises.jurisdictionCodes, sectors: enterprises.sectors }).from(enterprises).where(and(inArray(enterprises.id, enterpriseIds), visibleEnterprises(who)))
     : []
   return {
     agencies: new Map<string, KnownAgency>(agencyRows.map((a) => [a.id, a])),
@@ -118,7 +127,7 @@ export async function insertLicences (tx: Database, rows: Array<Omit<LicenceInse
 
 export async function issueLicence (tx: Database, input: IssueLicence, ctx: LicenceContext): Promise<LicenceApi> {
   assertRegisterKeeper(ctx.principal)
-  const known = await knownHolders(tx, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
+  const known = await knownHolders(tx, ctx.principal, [input.issuingAgencyId], input.enterpriseId ? [input.enterpriseId] : [])
   const checked = checkLicence(input, {
     registry: ctx.jurisdictions,
     principal: ctx.principal,
@@ -139,15 +148,18 @@ export async function issueLicence (tx: Database, input: IssueLicence, ctx: Lice
     if (uniqueViolation(err)) throw numberTaken(values)
     throw err
   }
-  const issued = licenceToApi(row!, ctx.jurisdictions, warnings)
-  ctx.audit({ action: 'licence.issued', entityType: 'licence', entityId: issued.id, enterpriseId: issued.enterpriseId, jurisdictionCodes: [issued.jurisdictionCode], before: null, after: recordState(issued) })
+  const issued = licenceToApi({ ...row!, enterpriseName: values.enterpriseId ? known.enterprises.get(values.enterpriseId)!.nameZh : null }, ctx.jurisdictions, warnings)
+  // The enterprise's name is the enterprise's record, shown beside the licence, not part of it.
+  const { enterpriseName: _name, ...state } = recordState(issued)
+  ctx.audit({ action: 'licence.issued', entityType: 'licence', entityId: issued.id, enterpriseId: issued.enterpriseId, jurisdictionCodes: [issued.jurisdictionCode], before: null, after: state })
   return issued
 }
 
-const byId = (db: Database, name: string) => db.select().from(licences).where(eq(licences.id, sql.placeholder('id'))).prepare(name)
+const byId = (db: Database, name: string) => db.select(withHolder).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId))
+  .where(eq(licences.id, sql.placeholder('id'))).prepare(name)
 
 /** The licence if the caller may see it; another tenant's answers 404 exactly like a missing one. */
-export async function findLicence (db: Database, id: string, who: Principal): Promise<LicenceRow> {
+export async function findLicence (db: Database, id: string, who: Principal): Promise<LicenceWithHolder> {
   const [row] = await preparedOnce(db, 'licence_by_id', byId).execute({ id })
   if (!row || !canSeeLicence(who, row)) throw notFound('licence', id)
   return row
@@ -254,9 +266,13 @@ export function plateToFind (input: string, from: 'query' | 'body' = 'query'): s
 }
 
 export async function listLicences (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: LicenceFilters) {
-  const [after] = cursors.decode('licences', filters, cursor) ?? []
+  // The cursor is bound to the filters, sort included: a page of one order never continues another.
+  const after = cursors.decode('licences', filters, cursor)
+  const byExpiry = filters.sort === 'validUntil'
   const now = new Date()
-  const conditions: Array<SQL | undefined> = [visibleLicences(who), after ? gt(licences.id, after) : undefined]
+  const conditions: Array<SQL | undefined> = [visibleLicences(who)]
+  if (after) conditions.push(byExpiry ? sql`(${licences.validUntil}, ${licences.id}) > (${after[0]}::date, ${after[1]}::uuid)` : gt(licences.id, after[0]!))
+  if (filters.importId) conditions.push(eq(licences.importId, filters.importId))
   if (filters.type) conditions.push(eq(licences.type, filters.type))
   if (filters.status) conditions.push(statusCondition(filters.status, registry, now))
   if (filters.jurisdiction) conditions.push(inArray(licences.jurisdictionCode, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
@@ -266,8 +282,9 @@ export async function listLicences (db: Database, who: Principal, registry: Juri
     const days = filters.expiringWithinDays
     conditions.push(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => and(gte(licences.validUntil, today), lte(licences.validUntil, addDays(today, days)))!))
   }
-  const rows = await db.select().from(licences).where(and(...conditions)).orderBy(asc(licences.id)).limit(limit + 1)
-  return page(rows, limit, (r) => licenceToApi(r, registry, [], now), (last) => cursors.encode('licences', filters, [last.id]))
+  const rows = await db.select(withHolder).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId))
+    .where(and(...conditions)).orderBy(...byExpiry ? [asc(licences.validUntil), asc(licences.id)] : [asc(licences.id)]).limit(limit + 1)
+  return page(rows, limit, (r) => licenceToApi(r, registry, [], now), (last) => cursors.encode('licences', filters, byExpiry ? [last.validUntil, last.id] : [last.id]))
 }
 
 /** Driver certificates held under an ID number: matched by its keyed hash, never by the number. */
@@ -275,7 +292,7 @@ export async function findDriverCertificates (db: Database, who: Principal, regi
   const today = dateIn(input.jurisdictionCode ? registry.get(input.jurisdictionCode)?.timeZone ?? 'Asia/Shanghai' : 'Asia/Shanghai')
   const id = checkResidentId(input.idNumber, today)
   if (id.failure) throw invalidField('invalid_resident_id', '/idNumber', id.failure.code, `idNumber: ${id.failure.message}`)
-  const rows = await db.select().from(licences).where(and(
+  const rows = await db.select(withHolder).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).where(and(
     eq(licences.driverIdHash, hashId(id.id)),
     visibleLicences(who),
     input.jurisdictionCode ? inArray(licences.jurisdictionCode, subtreeOf(registry, input.jurisdictionCode, 'body', '/jurisdictionCode')) : undefined

@@ -45,7 +45,9 @@ export const licences = pgTable('licences', {
   index('licences_plate_idx').on(t.plate).where(sql`${t.plate} is not null`),
   index('licences_driver_idx').on(t.driverIdHash).where(sql`${t.driverIdHash} is not null`),
   index('licences_enterprise_idx').on(t.enterpriseId, t.id),
-  index('licences_valid_until_idx').on(t.validUntil),
+  // Expiring soonest first, keyset-paged on (valid_until, id); also serves ranges on valid_until alone.
+  index('licences_valid_until_id_idx').on(t.validUntil, t.id),
+  index('licences_import_idx').on(t.importId, t.id).where(sql`${t.importId} is not null`),
   // Suspended and revoked licences are few: a list of them must not walk the whole register.
   index('licences_not_active_idx').on(t.jurisdictionCode, t.status, t.id).where(sql`${t.status} <> 'active'`),
   check('licences_type_known', sql.raw(`type in (${inList(licenceTypes)})`)),

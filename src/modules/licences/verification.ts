@@ -4,7 +4,7 @@ import { invalidField, ProblemError } from '../../lib/problems.js'
 import { enterprises } from '../enterprises/table.js'
 import { subtreeOf } from '../jurisdictions/plugin.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
-import { checkResidentId } from './identifiers.js'
+import { checkResidentId, residentIdsIn } from './identifiers.js'
 import { dateIn, effectiveStatus, todayFor, validOn } from './lifecycle.js'
 import { idNumberToken, numberFormat, shownNumber } from './rules.js'
 import type { VerificationApi, VerifyRequest } from './schemas.js'
@@ -36,10 +36,13 @@ const verification = (by: 'plate' | 'number', within: boolean) => (db: Database,
 /** A number to look for as stored: a resident ID number only by its keyed hash, and never from a URL. */
 function numberToFind (number: string, hashPersonal: (value: string) => string, from: 'query' | 'body'): string {
   if (!numberFormat.ok(number)) throw invalidField('validation_failed', '/number', 'number_format', numberFormat.message, from)
-  const asId = checkResidentId(number, dateIn('Asia/Shanghai'))
-  if (asId.failure) return number
+  const today = dateIn('Asia/Shanghai')
+  const asId = checkResidentId(number, today)
+  // One holding an ID number inside matches nothing (the register refuses such numbers), but it is
+  // still personal data: it stays out of URLs all the same.
+  if (asId.failure && (from === 'body' || residentIdsIn(number, today).length === 0)) return number
   if (from === 'query') {
-    throw new ProblemError('personal_data_in_url', 'This number is a resident ID number: it never goes in a URL, where access logs keep it. Send the same fields as JSON to POST /v1/public/licences/verify', {
+    throw new ProblemError('personal_data_in_url', 'This number is, or holds, a resident ID number: it never goes in a URL, where access logs keep it. Send the same fields as JSON to POST /v1/public/licences/verify', {
       errors: [{ in: 'query', pointer: '/number', code: 'personal_data_in_url', message: 'a resident ID number: send it in a POST body' }]
     })
   }
