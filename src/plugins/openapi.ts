@@ -16,6 +16,18 @@ export default fp(async function openapi (app) {
   const contracts: Contracts = new Map()
   app.addSchema(ProblemDetailSchema)
   app.addSchema(ProblemSchema)
+  // A route the document cannot describe stops the app from starting, as one without an access rule does.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean, operationId?: string, tags?: string[], summary?: string, response?: Record<string, unknown> } | undefined
+    if (schema?.hide || route.method === 'HEAD' || !(route.url.startsWith('/v1') || route.url === '/healthz' || route.url === '/readyz')) return
+    const missing = [
+      !schema?.operationId && 'an operationId',
+      !schema?.tags?.length && 'tags',
+      !schema?.summary && 'a summary',
+      !Object.keys(schema?.response ?? {}).some((status) => Number(status) >= 200 && Number(status) < 300) && 'a documented success response'
+    ].filter(Boolean)
+    if (missing.length > 0) throw new Error(`${String(route.method)} ${route.url} has no ${missing.join(', ')} in its schema`)
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
