@@ -53,7 +53,10 @@ export const ChangeSchema = Type.Object({
   action: Type.String({ description: 'What happened, e.g. enterprise.registered' }),
   entityType: Type.String({ description: 'enterprise, agency, api_key, …' }),
   entityId: Type.String({ description: 'Id of the changed record' }),
-  href: Nullable(Type.String(), { description: 'Where to read the record now' })
+  href: Nullable(Type.String(), { description: 'Where to read the record now; null when the caller may not read it there (a key for anyone but an admin, an import for any agency but the one that ran it)' }),
+  related: Nullable(Type.Object({
+    licences: Type.String({ description: 'The licences the change entered into the register, as a licence list filtered by `importId`', examples: ['/v1/licences?importId=01939e2a-7c40-7a51-b3f2-6a4c1e9d0f21'] })
+  }, { additionalProperties: false }), { description: 'Records the change made besides its own, for a `licence_import` event: an import writes one event per batch, not one per licence, so this names where the licences it entered are listed. null for other events' })
 }, { additionalProperties: false })
 
 export const ChangeFeedQuery = Type.Object({

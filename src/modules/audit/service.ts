@@ -64,10 +64,19 @@ export async function verifyAuditChain (db: Database) {
   return { valid: true, checked: total!.checked, lastSeq: Number(total!.last ?? 0), firstBroken: null }
 }
 
-const hrefs: Record<string, (id: string) => string> = {
-  enterprise: (id) => `/v1/enterprises/${id}`,
-  agency: (id) => `/v1/agencies/${id}`,
-  api_key: (id) => `/v1/api-keys/${id}`
+// Where each kind of record is read, and who may read it there. A link is given only to a caller
+// that may follow it: a key is read by admins only, an import by the agency that ran it.
+const readers: Record<string, { href: (id: string) => string, readable: (who: Principal, row: AuditEventRow) => boolean }> = {
+  enterprise: { href: (id) => `/v1/enterprises/${id}`, readable: () => true },
+  agency: { href: (id) => `/v1/agencies/${id}`, readable: (who) => who.role !== 'platform' },
+  api_key: { href: (id) => `/v1/api-keys/${id}`, readable: (who) => who.role === 'admin' },
+  licence: { href: (id) => `/v1/licences/${id}`, readable: () => true },
+  licence_import: { href: (id) => `/v1/licence-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'regulator' && row.actorAgencyId === who.agencyId) }
+}
+
+/** Records a change made besides its own: the licences an import entered, listed by the import's id. */
+function relatedTo (row: AuditEventRow) {
+  return row.entityType === 'licence_import' ? { licences: `/v1/licences?importId=${row.entityId}` } : null
 }
 
 /**
@@ -82,14 +91,18 @@ export async function changesAfter (db: Database, who: Principal, cursors: Curso
     .orderBy(asc(auditEvents.seq)).limit(limit)
   const last = rows.at(-1)?.seq ?? Number(from)
   return {
-    items: rows.map((r) => ({
-      seq: r.seq,
-      occurredAt: new Date(r.occurredAt).toISOString(),
-      action: r.action,
-      entityType: r.entityType,
-      entityId: r.entityId,
-      href: r.entityType === 'api_key' && who.role !== 'admin' ? null : hrefs[r.entityType]?.(r.entityId) ?? null
-    })),
+    items: rows.map((r) => {
+      const reader = readers[r.entityType]
+      return {
+        seq: r.seq,
+        occurredAt: new Date(r.occurredAt).toISOString(),
+        action: r.action,
+        entityType: r.entityType,
+        entityId: r.entityId,
+        href: reader?.readable(who, r) ? reader.href(r.entityId) : null,
+        related: relatedTo(r)
+      }
+    }),
     nextCursor: cursors.encode('events', {}, [String(last)])
   }
 }
