@@ -1,10 +1,10 @@
 import t from 'tap'
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { appendFileSync, readFileSync, statSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
 import { buildApp, type App } from '../src/app.js'
 import { rowsOf } from '../src/db/client.js'
-import { checkpointCopyPath, loadAuditSigner, signingKeyPath, type Checkpoint } from '../src/modules/audit/checkpoints.js'
+import { checkpointCopyPath, lastCopiedCheckpoint, loadAuditSigner, signingKeyPath, type Checkpoint } from '../src/modules/audit/checkpoints.js'
 import { actors } from './helpers/actors.js'
 import { anotherInstance, auditSigningKey, configOf, tableCounts, testApp } from './helpers/app.js'
 import { registerEnterprise } from './helpers/fixtures.js'
@@ -57,6 +57,7 @@ t.test('checkpoints are signed on demand, published with their key, and verify w
   await registerEnterprise(people.guangzhou)
   t.equal((await people.guangzhou.inject({ method: 'POST', url: '/v1/audit/checkpoints' })).statusCode, 403, 'signing is for admins')
 
+  t.match(await verdict(people), { valid: true, checkpoint: null }, 'before the first checkpoint, the chain alone')
   const checkpoint = await signNow(people)
   t.same({ seq: checkpoint.seq, hash: checkpoint.hash }, await head(app), 'the head of the chain is what is signed')
   const again = await people.admin.inject({ method: 'POST', url: '/v1/audit/checkpoints' })
@@ -196,11 +197,14 @@ t.test('the key is kept outside the database; a copy of every checkpoint is kept
   const copy = checkpointCopyPath(config)!
   t.same(readFileSync(copy, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [checkpoint], 'one line per checkpoint signed')
   t.notMatch(JSON.stringify(rowsOf(await app.db.execute(sql`select * from service_secrets`))), /PRIVATE KEY/, 'no key in the database')
+  appendFileSync(copy, '{"seq":99999,"hash":"')
+  t.same(lastCopiedCheckpoint(copy), checkpoint, 'a line a crash cut short is passed over')
 
   // Someone with database access removes the checkpoint with the events it signed: the copy beside the database still has it.
   await registerEnterprise(people.guangzhou)
   const later = await signNow(people)
   await asAttacker(app, [sql`delete from audit_events where seq > ${checkpoint.seq}`, sql`delete from audit_checkpoints where seq > ${checkpoint.seq}`])
+  t.same(lastCopiedCheckpoint(copy), later, 'and the next checkpoint starts a line of its own')
   t.match(await verdict(people), { valid: false, firstBroken: { reason: 'truncated_before_checkpoint' }, checkpoint: { seq: later.seq, source: 'published' } }, 'the file copy is compared with')
   if (!config.DATABASE_URL) await app.close()
 

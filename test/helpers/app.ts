@@ -36,7 +36,7 @@ export const auditSigningKey = () => generateKeyPairSync('ed25519').privateKey.e
 export async function testApp (t: Teardown, overrides: Partial<Config> = {}, extend?: (app: App) => void): Promise<App> {
   const adminUrl = process.env.TEST_DATABASE_URL
   const database: Partial<Config> = adminUrl
-    ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl), PERSONAL_DATA_KEY: randomBytes(32).toString('base64url'), AUDIT_SIGNING_KEY: auditSigningKey() }
+    ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl), PERSONAL_DATA_KEY: randomBytes(32).toString('base64url'), AUDIT_SIGNING_KEY: auditSigningKey(), DATA_DIR: 'memory://' }
     : { DATA_DIR: 'memory://' }
   const config = defaultConfig({ DEMO_DATA: false, LOG_LEVEL: 'silent', ...database, ...overrides })
   const app = await buildApp({ config, logger: false })

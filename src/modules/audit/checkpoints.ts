@@ -119,6 +119,20 @@ export function lastCopiedCheckpoint (file: string | undefined): Checkpoint | un
   }
 }
 
+/** Adds a line to the copy file, on a line of its own even after a partial line a crash left. */
+export function appendCheckpointCopy (file: string, checkpoint: Checkpoint): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const fd = openSync(file, 'a+', 0o600)
+  try {
+    const size = fstatSync(fd).size
+    const last = Buffer.alloc(1)
+    if (size > 0) readSync(fd, last, 0, 1, size - 1)
+    appendFileSync(fd, (size > 0 && last[0] !== 0x0a ? '\n' : '') + JSON.stringify(checkpoint) + '\n')
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** The newest checkpoint known: in the database or, if it is further on, in the copy beside it. */
 export async function latestCheckpoint (db: Database, copy: string | undefined): Promise<Checkpoint | undefined> {
   const [row] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(1)
@@ -182,10 +196,7 @@ export async function makeCheckpoint (db: Database, signer: AuditSigner, copy: s
     await tx.insert(auditCheckpoints).values({ ...checkpoint, signedAt: new Date(checkpoint.at) })
     return { checkpoint, made: true }
   })
-  if (outcome.made && copy) {
-    mkdirSync(dirname(copy), { recursive: true })
-    appendFileSync(copy, JSON.stringify(outcome.checkpoint) + '\n', { mode: 0o600 })
-  }
+  if (outcome.made && copy) appendCheckpointCopy(copy, outcome.checkpoint)
   return outcome
 }
 
