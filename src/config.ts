@@ -22,6 +22,8 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120, description: 'Requests a minute per address without a key, or with a wrong one' }),
   PERSONAL_DATA_KEY: Type.Optional(Type.String({ minLength: 32, description: 'Secret key (32+ characters) of the keyed hashes under which personal data is matched; kept out of the database. Unset: made once and kept in a file under DATA_DIR' })),
   METRICS_PUBLIC: Type.Boolean({ default: false, description: 'Serve /metrics to anyone; by default only to callers on the loopback address (not through a proxy) and to admin keys' }),
+  AUDIT_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Ed25519 private key (PKCS#8 PEM, or base64 of it) that signs the audit chain\'s checkpoints; kept out of the database. Unset: made once and kept in a file under DATA_DIR' })),
+  AUDIT_CHECKPOINT_SECONDS: Type.Integer({ minimum: 1, default: 60, description: 'How often the head of the audit chain is signed and published, when it has moved' }),
   CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated browser origins allowed to call the API; empty for none' })
 })
 

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { testApp } from './helpers/app.js'
-import { actors, platformFor, type Client } from './helpers/actors.js'
-import { enterpriseInput, registerEnterprise } from './helpers/fixtures.js'
+import { actors, platformFor, regulatorFor, type Client } from './helpers/actors.js'
+import { enterpriseInput, issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
-interface Change { seq: number, action: string, entityType: string, entityId: string, href: string | null }
+interface Change { seq: number, action: string, entityType: string, entityId: string, href: string | null, related: { licences: string } | null }
 
 async function poll (caller: Client, after: string | undefined, limit = 7) {
   const res = await caller.inject({ url: `/v1/events?limit=${limit}${after ? `&after=${after}` : ''}` })
@@ -68,6 +68,36 @@ t.test('the change feed', async (t) => {
     const empty = await poll(platform, platformFeed.nextCursor)
     t.same(empty.items, [])
     t.equal(empty.nextCursor, platformFeed.nextCursor, 'an empty poll keeps the cursor')
+  })
+
+  t.test('licences and imports carry their link, and an import names where the licences it entered are listed', async (t) => {
+    const start = (await poll(admin, undefined, 1000)).nextCursor
+    const enterprise = await registerEnterprise(guangzhou)
+    const platform = await platformFor(app, enterprise.id)
+    const issued = await issueLicence(guangzhou, licenceInput('platform_permit', { issuingAgencyId: guangzhou.agency.id, enterpriseId: enterprise.id }))
+    const line = licenceInput('car_share_filing', { issuingAgencyId: guangzhou.agency.id, enterpriseId: enterprise.id })
+    const imported = await guangzhou.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'feed-import-1' }, payload: JSON.stringify(line) + '\n' })
+    t.equal(imported.statusCode, 201, imported.body)
+    const importId = imported.json().id as string
+
+    const feed = (await poll(guangzhou, start, 1000)).items
+    t.match(feed.find((c) => c.entityId === issued.id), { action: 'licence.issued', entityType: 'licence', href: `/v1/licences/${issued.id}`, related: null })
+    const importEvent = feed.find((c) => c.entityId === importId)
+    t.match(importEvent, { action: 'licence.imported', entityType: 'licence_import', href: `/v1/licence-imports/${importId}`, related: { licences: `/v1/licences?importId=${importId}` } })
+    t.equal((await guangzhou.inject({ url: importEvent!.href! })).statusCode, 200, 'the import link can be followed')
+    t.equal((await guangzhou.inject({ url: feed.find((c) => c.entityId === issued.id)!.href! })).statusCode, 200, 'the licence link can be followed')
+    t.equal(feed.find((c) => c.entityType === 'enterprise')?.related, null, 'other events name nothing related')
+
+    // Another agency of the same city sees the import happen but may not read the import itself.
+    const market = await regulatorFor(app, '440100', '广州市市场监督管理局（动态）', 'market_regulation')
+    const seenByMarket = (await poll(market, start, 1000)).items.find((c) => c.entityId === importId)
+    t.match(seenByMarket, { entityType: 'licence_import', href: null, related: { licences: `/v1/licences?importId=${importId}` } })
+    t.equal((await market.inject({ url: `/v1/licence-imports/${importId}` })).statusCode, 404, 'which is why it has no link')
+    t.match((await poll(admin, start, 1000)).items.find((c) => c.entityId === importId), { href: `/v1/licence-imports/${importId}` })
+
+    const platformFeed = (await poll(platform, undefined, 1000)).items
+    t.match(platformFeed.find((c) => c.entityId === issued.id), { href: `/v1/licences/${issued.id}` }, 'a platform follows its own licence')
+    t.notOk(platformFeed.some((c) => c.entityType === 'licence_import'), 'an import is the agency’s, not the platform’s')
   })
 
   t.test('a foreign cursor is refused with a pointer at `after`', async (t) => {

@@ -21,10 +21,14 @@ t.test('the OpenAPI document', async (t) => {
     t.equal(validator.version, '3.1')
   })
 
-  t.test('/openapi.json serves the same document', async (t) => {
+  t.test('/openapi.json serves the same document, with this installation’s audit signing key in info', async (t) => {
     const res = await app.inject({ url: '/openapi.json' })
     t.equal(res.statusCode, 200)
-    t.same(res.json(), document)
+    const { 'x-audit-signing-key': signingKey, ...info } = res.json().info
+    t.same({ ...res.json(), info }, document)
+    t.notOk(document.info['x-audit-signing-key'], 'the committed document is the same for every installation')
+    const published = (await app.inject({ url: '/v1/public/audit/checkpoints' })).json().signingKey
+    t.same(signingKey, { ...published, checkpoints: '/v1/public/audit/checkpoints' }, 'the key the checkpoints are published with')
   })
 
   t.test('every operation has an operationId, tags, a summary and a described response for every status', async (t) => {

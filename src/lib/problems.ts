@@ -29,6 +29,8 @@ export const catalogue = {
   invalid_status_transition: { status: 409, title: 'The status cannot change that way' },
   idempotency_request_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   import_superseded: { status: 409, title: 'Another request took this import over' },
+  audit_chain_broken: { status: 409, title: 'The audit chain does not extend its last checkpoint, so its head is not signed' },
+  audit_trail_empty: { status: 409, title: 'The audit trail holds no event to sign yet' },
   request_timeout: { status: 408, title: 'The request did not arrive whole in time' },
   precondition_failed: { status: 412, title: 'The resource has changed since the given ETag' },
   payload_too_large: { status: 413, title: 'The body is larger than allowed' },

@@ -10,6 +10,12 @@ export const apiInfo = {
   description: 'Supervision of platform-economy enterprises (ride-hailing, bike-share, car-share) by city regulators, and the compliance data platforms submit. Errors are RFC 9457 problem+json with a stable `code`; lists use opaque cursors; single resources carry ETags and changes take If-Match; creates accept an Idempotency-Key.'
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    installationInfo: Record<string, unknown>
+  }
+}
+
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and Swagger UI at /docs. */
 export default fp(async function openapi (app) {
   // What each operation answers, by operationId, gathered as routes are documented.
@@ -78,5 +84,11 @@ export default fp(async function openapi (app) {
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, persistAuthorization: true } })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // Facts of this installation (its audit signing key) go into the served document's info; the
+  // committed document, the same for every installation, names where to fetch them instead.
+  app.decorate('installationInfo', {} as Record<string, unknown>)
+  app.get('/openapi.json', { schema: { hide: true } }, async () => {
+    const document = app.swagger()
+    return { ...document, info: { ...document.info, ...app.installationInfo } }
+  })
 }, { name: 'openapi', fastify: '5.x' })

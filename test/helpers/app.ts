@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { sql } from 'drizzle-orm'
 import { buildApp, type App } from '../../src/app.js'
@@ -26,6 +26,9 @@ export async function freshPostgresDatabase (t: Teardown, adminUrl: string): Pro
   return url.toString()
 }
 
+/** An Ed25519 private key, PKCS#8 PEM, as an operator gives it in AUDIT_SIGNING_KEY. */
+export const auditSigningKey = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+
 /**
  * The real app on a real database of its own: in-memory PGlite by default, a fresh PostgreSQL
  * database when TEST_DATABASE_URL is set. One per test file; closed when the file ends.
@@ -33,7 +36,7 @@ export async function freshPostgresDatabase (t: Teardown, adminUrl: string): Pro
 export async function testApp (t: Teardown, overrides: Partial<Config> = {}, extend?: (app: App) => void): Promise<App> {
   const adminUrl = process.env.TEST_DATABASE_URL
   const database: Partial<Config> = adminUrl
-    ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl), PERSONAL_DATA_KEY: randomBytes(32).toString('base64url') }
+    ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl), PERSONAL_DATA_KEY: randomBytes(32).toString('base64url'), AUDIT_SIGNING_KEY: auditSigningKey(), DATA_DIR: 'memory://' }
     : { DATA_DIR: 'memory://' }
   const config = defaultConfig({ DEMO_DATA: false, LOG_LEVEL: 'silent', ...database, ...overrides })
   const app = await buildApp({ config, logger: false })

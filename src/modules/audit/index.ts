@@ -1,6 +1,10 @@
 import { apiModule } from '../../lib/module.js'
+import auditCheckpoints from './checkpoint-plugin.js'
 import { auditRoutes } from './routes.js'
-import { AuditEventSchema } from './schemas.js'
+import { AuditEventSchema, CheckpointSchema } from './schemas.js'
 
-/** The audit trail, its verification, and the change feed. */
-export default apiModule('audit', [AuditEventSchema], (v1) => v1.register(auditRoutes))
+/** The audit trail, its signed checkpoints and its verification, and the change feed. */
+export default apiModule('audit', [AuditEventSchema, CheckpointSchema], async (v1, { config }) => {
+  await v1.register(auditCheckpoints, { config })
+  await v1.register(auditRoutes)
+})

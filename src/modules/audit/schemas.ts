@@ -37,14 +37,58 @@ export const AuditQuery = Type.Object({
 
 export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit order (or its reverse with order=newest)')
 
+const sha256Hex = (description: string) => Type.String({ pattern: '^[0-9a-f]{64}$', description, examples: ['9f2c4e0b7a1d3c5e8f6a4b2d0c9e7f5a3b1d8c6e4f2a0b9d7c5e3f1a8b6d4c2e'] })
+
+export const CheckpointSchema = Type.Object({
+  seq: Type.Integer({ minimum: 1, description: 'The event signed: the head of the chain when it was signed', examples: [1200] }),
+  hash: sha256Hex('That event\'s `hash`'),
+  at: Type.String({ format: 'date-time', maxLength: 40, description: 'When it was signed (UTC, milliseconds), exactly as signed', examples: ['2026-12-01T09:30:00.123Z'] }),
+  keyId: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'The signing key: the first 16 hex digits of SHA-256 over its public key (SPKI DER)', examples: ['3f7a9c2e5b1d8f04'] }),
+  signature: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'Ed25519 signature, base64, over the one line `platform-oversight audit checkpoint v1 seq=<seq> hash=<hash> at=<at> key=<keyId>`', examples: ['m0Jx3kq2Gm9s0b1Vb0v2tq7rj4l8uQ0dBzv3m2F9m7Yh5Qm8p1n4c3z6k7w2x0y9a8b7c6d5e4f3g2h1i0j9kAQ=='] })
+}, {
+  $id: 'AuditCheckpoint',
+  additionalProperties: false,
+  description: 'A signed statement that the audit event at `seq` has `hash`. Keep every one you fetch: the chain can later be checked against your copy (POST /v1/audit/verify), which no one with access to the database can change.'
+})
+
+export const CheckpointBody = Type.Object(CheckpointSchema.properties, {
+  additionalProperties: false,
+  description: 'A checkpoint exactly as GET /v1/public/audit/checkpoints gave it'
+})
+
+export const SigningKeySchema = Type.Object({
+  keyId: Type.String({ description: 'Its key id, as checkpoints name it', examples: ['3f7a9c2e5b1d8f04'] }),
+  algorithm: Type.Literal('Ed25519', { description: 'Always Ed25519' }),
+  publicKey: Type.String({ description: 'The public key, SPKI PEM', examples: ['-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n'] })
+}, { additionalProperties: false, description: 'The key that signs this installation\'s checkpoints; it is kept outside the database, and never changes for an installation' })
+
+export const CheckpointPage = Type.Object({
+  signingKey: SigningKeySchema,
+  items: Type.Array(Type.Ref('AuditCheckpoint'), { description: 'Checkpoints, newest first' }),
+  nextCursor: Nullable(Type.String(), { description: 'Pass as `cursor` for the next (older) page; null on the last page' })
+}, { additionalProperties: false })
+
+const brokenReasons = ['hash_mismatch', 'prev_hash_mismatch', 'missing_seq', 'checkpoint_signature_invalid', 'truncated_before_checkpoint', 'checkpoint_mismatch'] as const
+
 export const VerificationSchema = Type.Object({
-  valid: Type.Boolean({ description: 'True when every link recomputes' }),
+  valid: Type.Boolean({ description: 'True when every link recomputes and the chain holds the checkpoint compared with' }),
   checked: Type.Integer({ description: 'How many events were checked' }),
   lastSeq: Type.Integer({ description: 'Seq of the last event checked (0 for an empty trail)' }),
   firstBroken: Nullable(Type.Object({
-    seq: Type.Integer({ description: 'The first event whose link does not hold' }),
-    reason: StringEnum(['hash_mismatch', 'prev_hash_mismatch', 'missing_seq'], { description: 'hash_mismatch: the event was altered; prev_hash_mismatch: the chain was re-linked; missing_seq: an event was removed' })
-  }, { additionalProperties: false }), { description: 'null when the chain holds' })
+    seq: Type.Integer({ description: 'The first event whose link does not hold; for truncated_before_checkpoint the first event missing; for the other checkpoint findings the checkpoint\'s seq' }),
+    reason: StringEnum([...brokenReasons], {
+      description: 'hash_mismatch: the event was altered; prev_hash_mismatch: the chain was re-linked; missing_seq: an event was removed; ' +
+        'checkpoint_signature_invalid: the checkpoint was not signed by this installation\'s key (forged, altered, or the key was changed); ' +
+        'truncated_before_checkpoint: the chain ends before the signed event (its newest events were removed); ' +
+        'checkpoint_mismatch: the event at the checkpoint has another hash than was signed (history was rewritten and the hashes recomputed)'
+    })
+  }, { additionalProperties: false }), { description: 'null when the chain holds' }),
+  checkpoint: Nullable(Type.Object({
+    ...CheckpointSchema.properties,
+    source: StringEnum(['published', 'given'], { description: 'published: the latest this service signed (from the database, or the copy file beside it if that is further on); given: the one in the request' }),
+    signatureValid: Type.Boolean({ description: 'The signature verifies with this installation\'s key' }),
+    matches: Type.Boolean({ description: 'The chain holds an event at `seq` with this `hash`' })
+  }, { additionalProperties: false }), { description: 'The checkpoint the chain was compared with; null when none has been signed yet' })
 }, { additionalProperties: false })
 
 export const ChangeSchema = Type.Object({
@@ -53,7 +97,10 @@ export const ChangeSchema = Type.Object({
   action: Type.String({ description: 'What happened, e.g. enterprise.registered' }),
   entityType: Type.String({ description: 'enterprise, agency, api_key, …' }),
   entityId: Type.String({ description: 'Id of the changed record' }),
-  href: Nullable(Type.String(), { description: 'Where to read the record now' })
+  href: Nullable(Type.String(), { description: 'Where to read the record now; null when the caller may not read it there (a key for anyone but an admin, an import for any agency but the one that ran it)' }),
+  related: Nullable(Type.Object({
+    licences: Type.String({ description: 'The licences the change entered into the register, as a licence list filtered by `importId`', examples: ['/v1/licences?importId=01939e2a-7c40-7a51-b3f2-6a4c1e9d0f21'] })
+  }, { additionalProperties: false }), { description: 'Records the change made besides its own, for a `licence_import` event: an import writes one event per batch, not one per licence, so this names where the licences it entered are listed. null for other events' })
 }, { additionalProperties: false })
 
 export const ChangeFeedQuery = Type.Object({

@@ -3,6 +3,7 @@ import { rowsOf, type Database } from '../../db/client.js'
 import { visibleAuditEvents, type Principal } from '../../auth/principal.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
+import { eventHashAt, firstBrokenLink, latestCheckpoint, type AuditSigner, type BrokenReason, type Checkpoint } from './checkpoints.js'
 import { auditEvents, type AuditEventRow } from './table.js'
 
 export function auditEventToApi (row: AuditEventRow) {
@@ -38,36 +39,53 @@ export async function listAuditEvents (db: Database, who: Principal, cursors: Cu
   return page(rows, limit, auditEventToApi, (last) => cursors.encode('audit', filters, [String(last.seq)]))
 }
 
-type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_seq'
+export type CheckpointSource = 'published' | 'given'
 
 /**
- * Recomputes every link in the database (audit_event_hash, migrations/0004) and reports the
- * first that fails: an edited event, a re-linked chain, or a removed event.
+ * Recomputes every link in the database and reports the first that fails, then compares the chain
+ * with a checkpoint: the caller's own copy, or else the latest published one. The chain must still
+ * hold the event signed there, with the hash signed: removing the newest events, or rewriting one
+ * and recomputing every later hash, is caught, as far as the checkpoint reaches.
  */
-export async function verifyAuditChain (db: Database) {
-  const [broken] = rowsOf<{ seq: string, position: string, reason: BrokenReason }>(await db.execute(sql`
-    select seq, position, reason from (
-      select seq,
-        row_number() over (order by seq) as position,
-        case
-          when seq <> row_number() over (order by seq) then 'missing_seq'
-          when prev_hash <> coalesce(lag(hash) over (order by seq), repeat('0', 64)) then 'prev_hash_mismatch'
-          when hash <> audit_event_hash(prev_hash, a) then 'hash_mismatch'
-        end as reason
-      from audit_events a
-    ) links where reason is not null order by seq limit 1`))
-  if (broken) {
-    const position = Number(broken.position)
-    return { valid: false, checked: position - 1, lastSeq: position - 1, firstBroken: { seq: broken.reason === 'missing_seq' ? position : Number(broken.seq), reason: broken.reason } }
-  }
+export async function verifyAuditChain (db: Database, signer: AuditSigner, copy: string | undefined, given?: Checkpoint) {
+  const broken = await firstBrokenLink(db)
   const [total] = rowsOf<{ checked: number, last: string | null }>(await db.execute(sql`select count(*)::int as checked, max(seq) as last from audit_events`))
-  return { valid: true, checked: total!.checked, lastSeq: Number(total!.last ?? 0), firstBroken: null }
+  const chain = broken
+    ? { checked: broken.seq - 1, lastSeq: broken.seq - 1 }
+    : { checked: total!.checked, lastSeq: Number(total!.last ?? 0) }
+  const checkpoint = given ?? await latestCheckpoint(db, copy)
+  if (!checkpoint) return { valid: !broken, ...chain, firstBroken: broken ?? null, checkpoint: null }
+
+  const signatureValid = signer.verifies(checkpoint)
+  const hashThere = await eventHashAt(db, checkpoint.seq)
+  const matches = hashThere === checkpoint.hash
+  let found: { seq: number, reason: BrokenReason | CheckpointFinding } | undefined = broken
+  if (!found && !signatureValid) found = { seq: checkpoint.seq, reason: 'checkpoint_signature_invalid' }
+  if (!found && hashThere === undefined) found = { seq: Number(total!.last ?? 0) + 1, reason: 'truncated_before_checkpoint' }
+  if (!found && !matches) found = { seq: checkpoint.seq, reason: 'checkpoint_mismatch' }
+  return {
+    valid: !found,
+    ...chain,
+    firstBroken: found ?? null,
+    checkpoint: { ...checkpoint, source: (given ? 'given' : 'published') as CheckpointSource, signatureValid, matches }
+  }
 }
 
-const hrefs: Record<string, (id: string) => string> = {
-  enterprise: (id) => `/v1/enterprises/${id}`,
-  agency: (id) => `/v1/agencies/${id}`,
-  api_key: (id) => `/v1/api-keys/${id}`
+type CheckpointFinding = 'checkpoint_signature_invalid' | 'truncated_before_checkpoint' | 'checkpoint_mismatch'
+
+// Where each kind of record is read, and who may read it there. A link is given only to a caller
+// that may follow it: a key is read by admins only, an import by the agency that ran it.
+const readers: Record<string, { href: (id: string) => string, readable: (who: Principal, row: AuditEventRow) => boolean }> = {
+  enterprise: { href: (id) => `/v1/enterprises/${id}`, readable: () => true },
+  agency: { href: (id) => `/v1/agencies/${id}`, readable: (who) => who.role !== 'platform' },
+  api_key: { href: (id) => `/v1/api-keys/${id}`, readable: (who) => who.role === 'admin' },
+  licence: { href: (id) => `/v1/licences/${id}`, readable: () => true },
+  licence_import: { href: (id) => `/v1/licence-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'regulator' && row.actorAgencyId === who.agencyId) }
+}
+
+/** Records a change made besides its own: the licences an import entered, listed by the import's id. */
+function relatedTo (row: AuditEventRow) {
+  return row.entityType === 'licence_import' ? { licences: `/v1/licences?importId=${row.entityId}` } : null
 }
 
 /**
@@ -82,14 +100,18 @@ export async function changesAfter (db: Database, who: Principal, cursors: Curso
     .orderBy(asc(auditEvents.seq)).limit(limit)
   const last = rows.at(-1)?.seq ?? Number(from)
   return {
-    items: rows.map((r) => ({
-      seq: r.seq,
-      occurredAt: new Date(r.occurredAt).toISOString(),
-      action: r.action,
-      entityType: r.entityType,
-      entityId: r.entityId,
-      href: r.entityType === 'api_key' && who.role !== 'admin' ? null : hrefs[r.entityType]?.(r.entityId) ?? null
-    })),
+    items: rows.map((r) => {
+      const reader = readers[r.entityType]
+      return {
+        seq: r.seq,
+        occurredAt: new Date(r.occurredAt).toISOString(),
+        action: r.action,
+        entityType: r.entityType,
+        entityId: r.entityId,
+        href: reader?.readable(who, r) ? reader.href(r.entityId) : null,
+        related: relatedTo(r)
+      }
+    }),
     nextCursor: cursors.encode('events', {}, [String(last)])
   }
 }

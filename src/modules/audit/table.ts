@@ -38,3 +38,17 @@ export const auditPending = pgTable('audit_pending', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   events: jsonb('events').notNull()
 })
+
+// Signed statements of the chain's head (checkpoints.ts): an event at `seq` has `hash`. Signed
+// with a key kept outside the database and published, so that an outsider's copy, and the file
+// copy beside the database, catch what the chain alone cannot: its newest events removed, or an
+// event edited and every later hash recomputed. Append-only like the trail.
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+  signedAt: timestamp('signed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull()
+})
+
+export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect
