@@ -22,9 +22,9 @@ import { EnterpriseSchema, StatusChangeSchema } from './modules/enterprises/sche
 import { apiKeyRoutes } from './modules/api-keys/routes.js'
 import { ApiKeySchema, IssuedApiKeySchema } from './modules/api-keys/schemas.js'
 import { auditRoutes } from './modules/audit/routes.js'
-import { AuditEventSchema } from './modules/audit/schemas.js'
+import { AuditEventSchema, auditRecordSchemas } from './modules/audit/schemas.js'
 import { licenceRoutes } from './modules/licences/routes.js'
-import { ImportLineError, LicenceImportSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
+import { ImportLineError, IssueLicenceBody, LicenceImportSchema, LicenceRecordSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
@@ -98,7 +98,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
   await app.register(openapi)
-  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
+  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, ...auditRecordSchemas, LicenceSchema, LicenceRecordSchema, IssueLicenceBody, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
   await app.register(database, { config })
   await app.register(personalData, { config })
   await app.register(metrics)

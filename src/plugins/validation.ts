@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify'
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
 
-const shared: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false }
+// discriminator: a union by type (a licence) is validated as the branch its tag names, so errors
+// point into that branch. verbose: an error carries the value, for wording it (see validationDetails).
+const shared: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, discriminator: true, verbose: true }
 
 const lines = addFormats(new Ajv({ ...shared, coerceTypes: false }))
 
@@ -21,6 +23,11 @@ export function bodyValidator (schema: object) {
 export function installValidators (app: FastifyInstance) {
   const strict = addFormats(new Ajv({ ...shared, coerceTypes: false }))
   const coercing = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }))
+  // The schemas registered with app.addSchema, so a route may name one by $ref (IssueLicence).
+  const withShared = (ajv: Ajv) => {
+    for (const [id, schema] of Object.entries(app.getSchemas())) if (!ajv.getSchema(id)) ajv.addSchema(schema as object, id)
+    return ajv
+  }
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema))
+    withShared(httpPart === 'body' ? strict : coercing).compile(schema))
 }

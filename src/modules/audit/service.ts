@@ -3,6 +3,7 @@ import { rowsOf, type Database } from '../../db/client.js'
 import { visibleAuditEvents, type Principal } from '../../auth/principal.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
+import { currentAction, type AuditEntityType } from './actions.js'
 import { auditEvents, type AuditEventRow } from './table.js'
 
 export function auditEventToApi (row: AuditEventRow) {
@@ -10,7 +11,7 @@ export function auditEventToApi (row: AuditEventRow) {
     seq: row.seq,
     occurredAt: new Date(row.occurredAt).toISOString(),
     actor: { role: row.actorRole as 'admin', keyId: row.actorKeyId, agencyId: row.actorAgencyId, enterpriseId: row.actorEnterpriseId },
-    action: row.action,
+    action: currentAction(row.action),
     entityType: row.entityType,
     entityId: row.entityId,
     enterpriseId: row.enterpriseId,
@@ -23,7 +24,7 @@ export function auditEventToApi (row: AuditEventRow) {
   }
 }
 
-export interface AuditFilters { entityType?: string, entityId?: string, actorKeyId?: string, order?: 'oldest' | 'newest', from?: string, to?: string }
+export interface AuditFilters { entityType?: AuditEntityType, entityId?: string, actorKeyId?: string, order?: 'oldest' | 'newest', from?: string, to?: string }
 
 export async function listAuditEvents (db: Database, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined, filters: AuditFilters) {
   const [after] = cursors.decode('audit', filters, cursor) ?? []
@@ -85,7 +86,7 @@ export async function changesAfter (db: Database, who: Principal, cursors: Curso
     items: rows.map((r) => ({
       seq: r.seq,
       occurredAt: new Date(r.occurredAt).toISOString(),
-      action: r.action,
+      action: currentAction(r.action),
       entityType: r.entityType,
       entityId: r.entityId,
       href: r.entityType === 'api_key' && who.role !== 'admin' ? null : hrefs[r.entityType]?.(r.entityId) ?? null
