@@ -38,6 +38,7 @@ const expectedSector: Partial<Record<IssueLicence['type'], string>> = { platform
 const printableNumber = /^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u
 export const numberFormat = { ok: (number: string) => printableNumber.test(number), message: 'must not begin or end with a space, nor hold control characters (line breaks, tabs, NUL)' }
 
+/** The rules past the schema: which fields each type has is IssueLicence's (a union by type). */
 export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Checked {
   if (!numberFormat.ok(input.number)) return fail('validation_failed', '/number', 'number_format', numberFormat.message)
 
