@@ -24,7 +24,7 @@ import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
 
 /** The resource modules, in the order their routes are registered. A new module is one line here. */
-export const modules = [jurisdictions, agencies, enterprises, apiKeys, audit, licences]
+export const modules = [jurisdictions, agencies, enterprises, apiKeys, licences, audit]
 
 export interface AppOptions {
   config: Config

@@ -52,7 +52,11 @@ const cases: Case[] = [
   { name: 'issuing agency that does not exist', licence: ['platform_permit', () => ({ issuingAgencyId: '01900000-0000-7000-8000-000000000000' })], status: 422, code: 'invalid_issuing_agency', pointer: { in: 'body', pointer: '/issuingAgencyId' } },
   { name: 'enterprise that does not exist', licence: ['platform_permit', () => ({ enterpriseId: '01900000-0000-7000-8000-000000000000' })], status: 422, code: 'unknown_enterprise', pointer: { in: 'body', pointer: '/enterpriseId', code: 'unknown_enterprise' } },
   { name: 'permit without its holder', licence: ['platform_permit', () => ({ enterpriseId: undefined })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/enterpriseId', code: 'required' } },
-  { name: 'filing with a null holder', licence: ['car_share_filing', () => ({ enterpriseId: null })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/enterpriseId', code: 'required' } },
+  // The schema states the holder is a uuid, so null is refused by it, as a type.
+  { name: 'filing with a null holder', licence: ['car_share_filing', () => ({ enterpriseId: null })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/enterpriseId', code: 'type' } },
+  { name: 'licence type not a string', licence: ['platform_permit', () => ({ type: 5 })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/type', code: 'type' } },
+  { name: 'licence without a type', licence: ['platform_permit', () => ({ type: undefined })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/type', code: 'required' } },
+  { name: 'vehicle with a null plate', licence: ['vehicle_certificate', () => ({ plate: null })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/plate', code: 'type' } },
   { name: 'vehicle without a VIN', licence: ['vehicle_certificate', () => ({ vin: undefined })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/vin', code: 'required' } },
   { name: 'vehicle with an ID number', licence: ['vehicle_certificate', () => ({ idNumber: goodId })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/idNumber', code: 'not_allowed' } },
   { name: 'driver without an ID number', licence: ['driver_certificate', () => ({ idNumber: undefined })], status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/idNumber', code: 'required' } },

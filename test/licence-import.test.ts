@@ -81,7 +81,7 @@ t.test('bulk import', async (t) => {
     t.equal(status, 201)
     t.match(JSON.parse(body), { id: midway.id, status: 'completed', attempts: 1, lines: 3000, applied: 3000, rejected: 0, errors: [] })
     t.equal(await countOf('P'), 3000)
-    const [audit] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${midway.id} and action = 'licence.imported'`))
+    const [audit] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${midway.id} and action = 'licence_import.batch_committed'`))
     t.equal(audit!.n, Math.ceil(3000 / importLimits.batchLines), 'one audit event per committed batch')
     const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'progress-1' }, payload: lines.join('') })
     t.equal(replay.statusCode, 201, 'the replay answers as the import did')
@@ -99,7 +99,7 @@ t.test('bulk import', async (t) => {
     t.equal(retry.statusCode, 200)
     t.match(retry.json(), { id: interrupted.id, status: 'completed', attempts: 2, lines: 3000, applied: 3000, rejected: 0, errors: [] })
     t.equal(await countOf('R'), 3000, 'every line once')
-    const [batches] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${interrupted.id} and action = 'licence.imported'`))
+    const [batches] = rowsOf<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from audit_events where entity_id = ${interrupted.id} and action = 'licence_import.batch_committed'`))
     t.equal(batches!.n, Math.ceil(3000 / importLimits.batchLines), 'each line checked once: the retry skipped the committed batches')
 
     const before = await tableCounts(app)

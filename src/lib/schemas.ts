@@ -1,10 +1,10 @@
-import { Type, type TSchema } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 import type { ResponseHeader } from './contract.js'
 
 // Shapes shared by every resource: pages, headers, timestamps, error responses.
 
-import { Nullable } from './typebox.js'
-export { Nullable, StringEnum } from './typebox.js'
+import { Nullable, StringEnum } from './typebox.js'
+export { Nullable, StringEnum, TaggedObject, TaggedUnion } from './typebox.js'
 
 /** The headers a success answer sends besides those every answer does (ETag, Location), for the document. */
 export const sentHeaders = Symbol('sentHeaders')
@@ -15,11 +15,17 @@ export function described<T extends object> (description: string, schema: T, hea
 }
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
-// Years PostgreSQL cannot store (0000) or no record of this service holds are refused with a pointer, not by the database.
-export const CalendarDate = (description: string) => Type.String({ format: 'date', formatMinimum: '1900-01-01', formatMaximum: '2199-12-31', description })
+/**
+ * Years 1900–2199: a year PostgreSQL cannot store (0000), or one no record of this service holds,
+ * is refused with a pointer rather than by the database. A standard `pattern` on the year, so
+ * every tool reads the range; the errors plugin names its two ends format_minimum and format_maximum.
+ */
+export const calendarYears = '^(19|2[01])[0-9]{2}-'
+export const CalendarDate = (description: string) => Type.String({ format: 'date', pattern: calendarYears, description })
 // The pattern as well: ajv's uuid format also accepts a urn:uuid: prefix, which PostgreSQL refuses.
 export const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description })
-export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description, examples: ['440106'] })
+// No example here: Swagger UI's "Try it out" sends a filter's example unasked; the objects carry theirs.
+export const JurisdictionCode = (description: string) => Type.String({ pattern: '^[0-9]{6}$', description })
 
 /** A resource's version: its ETag is this number in quotes. */
 export const Version = Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is this number in quotes' })
@@ -32,12 +38,16 @@ export const PageQuery = {
 /** The query of a list that has no filters: a page size and a cursor. */
 export const PageOnlyQuery = Type.Object(PageQuery, { additionalProperties: false })
 
-export function Page<T extends TSchema> (item: T, description: string) {
+/** A page of items; `example` is one item, shown as a page of one with a next cursor. */
+export function Page<T extends TSchema> (item: T, description: string, example: Record<string, unknown>) {
   return Type.Object({
     items: Type.Array(item, { description }),
     nextCursor: Nullable(Type.String(), { description: 'Pass as `cursor` for the next page; null on the last page' })
-  }, { additionalProperties: false })
+  }, { additionalProperties: false, examples: [{ items: [example], nextCursor: exampleCursor }] })
 }
+
+/** What a cursor looks like: opaque to the client. */
+export const exampleCursor = 'eyJsIjoibGljZW5jZXMiLCJrIjpbIjAxOTNlNWEwIl19.k3VxQ2n8RZ6pYw1tC5mH0A'
 
 export const IdParams = Type.Object({ id: Uuid('Resource id') }, { additionalProperties: false })
 
@@ -61,11 +71,22 @@ export const IfNoneMatchHeaders = Type.Object({
   'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'An ETag held; 304 when it is still current' }))
 })
 
+/** Every warning an answer can carry; a new one is added here, so the document lists it. */
+export const warningCodes = [
+  'jurisdiction_superseded',
+  'uscc_organisation_code_mismatch',
+  'enterprise_not_operating_here',
+  'enterprise_sector_mismatch',
+  'plate_from_elsewhere'
+] as const
+
 export const Warning = Type.Object({
-  code: Type.String({ description: 'Stable code of the warning' }),
+  code: StringEnum(warningCodes, { description: 'jurisdiction_superseded (an abolished code was recorded as its successor), uscc_organisation_code_mismatch (the embedded organisation code fails its own check), enterprise_not_operating_here, enterprise_sector_mismatch, plate_from_elsewhere (a plate of another city)' }),
   pointer: Type.String({ description: 'JSON pointer to the field concerned' }),
   message: Type.String({ description: 'What was noticed' })
 }, { additionalProperties: false })
+
+export type WarningApi = Static<typeof Warning>
 
 export const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } }
 

@@ -8,12 +8,17 @@ import { catalogue, problemTypeBase, ProblemError, type ProblemCode, type Proble
 import { isDatabaseUnavailable, isRefusedValue } from '../db/errors.js'
 import { ifMatchRequired } from '../lib/preconditions.js'
 import { apiPolicy, securityHeaders } from './http-headers.js'
+import { calendarYears } from '../lib/schemas.js'
 
 interface AjvError {
   keyword: string
   instancePath: string
   message?: string
   params: Record<string, unknown>
+  /** With ajv's verbose option: the value, the keyword's schema and the schema holding it. */
+  data?: unknown
+  schema?: unknown
+  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> }
 }
 
 const contexts: Record<string, ProblemDetail['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
@@ -34,6 +39,22 @@ export function validationDetails (errors: AjvError[], context: string | undefin
     .map((e): ProblemDetail => {
       if (e.keyword === 'required') {
         return { in: where, pointer: `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`, code: 'required', message: 'is required' }
+      }
+      if (e.keyword === 'discriminator') {
+        // The tag of a union by type (a licence's `type`): missing, or none of the branches'.
+        const pointer = `${e.instancePath}/${escapePointer(String(e.params.tag))}`
+        if (e.params.tagValue === undefined) return { in: where, pointer, code: 'required', message: 'is required' }
+        if (e.params.error === 'tag') return { in: where, pointer, code: 'type', message: 'must be string' }
+        const tags = (e.parentSchema?.oneOf ?? []).map((branch) => branch.properties?.[String(e.params.tag)]?.const)
+        return { in: where, pointer, code: 'enum', message: `must be one of: ${tags.join(', ')}` }
+      }
+      if (e.keyword === 'not' && typeof e.schema === 'object' && e.schema !== null && Object.keys(e.schema).length === 0) {
+        // A field that a union branch names only to refuse it, e.g. a plate on a driver certificate.
+        return { in: where, pointer: e.instancePath, code: 'not_allowed', message: 'does not belong on this type' }
+      }
+      if (e.keyword === 'pattern' && e.params.pattern === calendarYears) {
+        const early = String(e.data) < '1900'
+        return { in: where, pointer: e.instancePath, code: early ? 'format_minimum' : 'format_maximum', message: early ? 'must be 1900-01-01 or later' : 'must be 2199-12-31 or earlier' }
       }
       if (e.keyword === 'additionalProperties') {
         const message = where === 'query' ? 'is not a query parameter of this route' : 'is not accepted here (unknown, or not yours to set on this route)'

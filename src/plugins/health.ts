@@ -11,7 +11,9 @@ export default fp<{ retryAfterSeconds: number, readinessTimeoutMs: number }>(asy
       operationId: 'liveness',
       tags: ['health'],
       summary: 'The process is up (does not touch the database)',
-      response: { 200: described('Alive', Type.Object({ status: Type.Literal('ok', { description: 'Always ok while the process answers' }) })) }
+      description: 'For a supervisor’s liveness probe: answers while the process runs, whatever the database does. No key needed.',
+      security: [],
+      response: { 200: described('Alive', Type.Object({ status: Type.Literal('ok', { description: 'Always ok while the process answers' }) }, { examples: [{ status: 'ok' }] })) }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -21,11 +23,13 @@ export default fp<{ retryAfterSeconds: number, readinessTimeoutMs: number }>(asy
       operationId: 'readiness',
       tags: ['health'],
       summary: 'The database answers and every migration is applied',
+      description: 'For a load balancer’s readiness probe: 200 once the database answers and every migration is applied, 503 with Retry-After otherwise. No key needed.',
+      security: [],
       response: {
         200: described('Ready to serve', Type.Object({
           status: Type.Literal('ready', { description: 'Always ready when answered with 200' }),
           database: StringEnum(['postgresql', 'pglite'], { description: 'Which database this instance uses' })
-        })),
+        }, { examples: [{ status: 'ready', database: 'postgresql' }] })),
         ...problemResponses()
       }
     }

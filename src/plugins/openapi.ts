@@ -7,7 +7,9 @@ import { featuresOf, successHeadersOf, withDefaultsOptional, withResponseCompone
 export const apiInfo = {
   title: 'Platform Oversight API',
   version: '0.1.0',
-  description: 'Supervision of platform-economy enterprises (ride-hailing, bike-share, car-share) by city regulators, and the compliance data platforms submit. Errors are RFC 9457 problem+json with a stable `code`; lists use opaque cursors; single resources carry ETags and changes take If-Match; creates accept an Idempotency-Key.'
+  description: 'Supervision of platform-economy enterprises (ride-hailing, bike-share, car-share) by city regulators, and the compliance data platforms submit. Errors are RFC 9457 problem+json with a stable `code`; lists use opaque cursors; single resources carry ETags and changes take If-Match; creates accept an Idempotency-Key.',
+  contact: { name: 'Platform Oversight API maintainers', url: 'https://platform-oversight.example/support', email: 'api@platform-oversight.example' },
+  license: { name: 'Proprietary: for the regulators and platforms it is issued to', url: 'https://platform-oversight.example/terms' }
 }
 
 declare module 'fastify' {
@@ -15,6 +17,8 @@ declare module 'fastify' {
     installationInfo: Record<string, unknown>
   }
 }
+// Relative, so Swagger UI's "Try it out" calls the instance that served the document, wherever it runs.
+export const apiServers = [{ url: '/', description: 'The instance serving this document' }]
 
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and Swagger UI at /docs. */
 export default fp(async function openapi (app) {
@@ -38,6 +42,7 @@ export default fp(async function openapi (app) {
     openapi: {
       openapi: '3.1.0',
       info: apiInfo,
+      servers: apiServers,
       tags: [
         { name: 'jurisdictions', description: 'GB/T 2260 administrative divisions (read-only)' },
         { name: 'agencies', description: 'Regulators' },

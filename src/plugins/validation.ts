@@ -4,7 +4,9 @@ import addFormatsImport from 'ajv-formats'
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
 
-const shared: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false }
+// discriminator: a union by type (a licence) is validated as the branch its tag names, so errors
+// point into that branch. verbose: an error carries the value, for wording it (see validationDetails).
+const shared: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, discriminator: true, verbose: true }
 
 const lines = addFormats(new Ajv({ ...shared, coerceTypes: false }))
 

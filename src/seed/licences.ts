@@ -16,7 +16,7 @@ const perCity = 600
 const districtsOf: Record<string, string> = { 440100: '440106', 350200: '350203', 320600: '320612', 500000: '500103' }
 
 /** A driver certificate; one in three numbered with the driver's ID number, as many cities number them. */
-function driverCertificate (fields: Omit<IssueLicence, 'type' | 'number'>, serial: string, idNumber: string, n: number): IssueLicence {
+function driverCertificate (fields: Omit<Extract<IssueLicence, { type: 'driver_certificate' }>, 'type' | 'number' | 'idNumber'>, serial: string, idNumber: string, n: number): IssueLicence {
   return { ...fields, type: 'driver_certificate', number: n % 3 === 0 ? idNumber : serial, idNumber }
 }
 

@@ -1,10 +1,23 @@
 import { Type, type Static } from 'typebox'
+import { example } from '../../lib/examples.js'
 import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable, Version } from '../../lib/schemas.js'
 import { agencyKinds } from './table.js'
 
 const Kind = StringEnum(agencyKinds, { description: 'What kind of regulator: transport (交通运输局), market_regulation (市场监管局), cyberspace (网信办), development_reform (发改委), public_security (公安局), …' })
 const NameZh = Type.String({ minLength: 1, maxLength: 200, description: 'Official Chinese name, unique in its jurisdiction', examples: ['广州市交通运输局'] })
 const NameEn = Nullable(Type.String({ minLength: 1, maxLength: 200 }), { description: 'English name, if any', examples: ['Guangzhou Municipal Transport Bureau'] })
+
+const agency = {
+  id: example.agencyId,
+  nameZh: example.agencyNameZh,
+  nameEn: example.agencyNameEn,
+  kind: 'transport',
+  jurisdictionCode: example.city,
+  version: 1,
+  createdAt: example.createdAt,
+  updatedAt: example.updatedAt,
+  warnings: []
+}
 
 export const AgencySchema = Type.Object({
   id: Uuid('Agency id'),
@@ -16,7 +29,7 @@ export const AgencySchema = Type.Object({
   createdAt: Timestamp('When it was created here'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. an abolished jurisdiction code replaced by its successor' })
-}, { $id: 'Agency', additionalProperties: false })
+}, { $id: 'Agency', additionalProperties: false, examples: [agency] })
 
 export type AgencyApi = Static<typeof AgencySchema>
 
@@ -25,7 +38,7 @@ export const CreateAgencyBody = Type.Object({
   nameEn: Type.Optional(NameEn),
   kind: Kind,
   jurisdictionCode: JurisdictionCode('GB/T 2260 code of the division it regulates')
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ nameZh: example.agencyNameZh, nameEn: example.agencyNameEn, kind: 'transport', jurisdictionCode: example.city }] })
 
 export type CreateAgency = Static<typeof CreateAgencyBody>
 
@@ -34,7 +47,7 @@ export const UpdateAgencyBody = Type.Object({
   nameEn: Type.Optional(NameEn),
   kind: Type.Optional(Kind),
   jurisdictionCode: Type.Optional(JurisdictionCode('GB/T 2260 code of the division it regulates'))
-}, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch)' })
+}, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch)', examples: [{ nameEn: 'Transport Bureau of Guangzhou Municipality' }] })
 
 export type UpdateAgency = Static<typeof UpdateAgencyBody>
 
@@ -46,4 +59,4 @@ export const AgencyListQuery = Type.Object({
 
 export type AgencyFilters = Omit<Static<typeof AgencyListQuery>, 'limit' | 'cursor'>
 
-export const AgencyPage = Page(Type.Ref('Agency'), 'Agencies in creation order')
+export const AgencyPage = Page(Type.Ref('Agency'), 'Agencies in creation order', agency)

@@ -16,7 +16,10 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'A regulator sees the changes to records in its jurisdiction. Personal data is masked.',
       querystring: AuditQuery,
       response: { 200: described('A page of audit events', AuditPage), ...problemResponses() }
-    }
+    },
+    // before and after are kept as they were written, in the shape their record had then: sent as
+    // stored, not forced through today's schemas (the serializer would refuse an older shape).
+    serializerCompiler: () => (data) => JSON.stringify(data)
   }, async (request) => {
     const { limit, cursor, ...filters } = request.query
     return listAuditEvents(app.db, request.principal, app.cursors, limit, cursor, filters)

@@ -1,7 +1,68 @@
 import { Type } from 'typebox'
-import { JurisdictionCode, Nullable, Page, StringEnum, Timestamp, Uuid } from '../../lib/schemas.js'
+import { example } from '../../lib/examples.js'
+import { exampleCursor, JurisdictionCode, Nullable, Page, StringEnum, Timestamp, Uuid } from '../../lib/schemas.js'
+import { AgencySchema } from '../agencies/schemas.js'
+import { EnterpriseSchema } from '../enterprises/schemas.js'
+import { exampleLicence } from '../licences/schemas.js'
+import { auditActions, auditEntityTypes } from './actions.js'
 
-const Json = (description: string) => Type.Unsafe<unknown>({ description })
+const Action = StringEnum(auditActions, { description: 'What happened: `<entityType>.<what happened to it>`, e.g. enterprise.status_changed, licence.suspended' })
+const EntityType = StringEnum(auditEntityTypes, { description: 'The kind of record changed' })
+
+const withoutWarnings = <P extends { warnings: unknown }> ({ warnings: _warnings, ...rest }: P) => rest
+
+// Records as the trail keeps them: a resource as it was answered, without its derived warnings.
+export const AgencyRecordSchema = Type.Object(withoutWarnings(AgencySchema.properties), { $id: 'AgencyRecord', additionalProperties: false, description: 'An agency as recorded (agency.created, agency.updated)' })
+export const EnterpriseRecordSchema = Type.Object(withoutWarnings(EnterpriseSchema.properties), { $id: 'EnterpriseRecord', additionalProperties: false, description: 'An enterprise as recorded (enterprise.registered, enterprise.updated)' })
+
+// What a move records: the fields it changed, before and after.
+export const EnterpriseStatusStateSchema = Type.Object({
+  status: EnterpriseSchema.properties.status,
+  version: Type.Integer({ minimum: 1, description: 'The enterprise version' }),
+  reason: Type.Optional(Type.String({ description: 'After only: why' }))
+}, { $id: 'EnterpriseStatusState', additionalProperties: false, description: 'enterprise.status_changed: the status before, and after with the reason' })
+
+export const LicenceStatusStateSchema = Type.Object({
+  status: StringEnum(['active', 'suspended', 'revoked'], { description: 'The recorded status' }),
+  validUntil: Type.String({ format: 'date', description: 'The last valid day' }),
+  version: Type.Integer({ minimum: 1, description: 'The licence version' }),
+  reason: Type.Optional(Type.String({ description: 'After only: why' }))
+}, { $id: 'LicenceStatusState', additionalProperties: false, description: 'licence.suspended, .reinstated, .revoked, .renewed: status and validity before, and after with the reason' })
+
+export const ImportBatchSchema = Type.Object({
+  firstLine: Type.Integer({ minimum: 1, description: 'First line of the batch' }),
+  lastLine: Type.Integer({ minimum: 1, description: 'Last line of the batch' }),
+  applied: Type.Integer({ minimum: 0, description: 'Lines of the batch that entered the register' }),
+  rejected: Type.Integer({ minimum: 0, description: 'Lines of the batch refused' })
+}, { $id: 'LicenceImportBatch', additionalProperties: false, description: 'licence_import.batch_committed (after): one committed batch of an import' })
+
+export const SeedSummarySchema = Type.Object({
+  licences: Type.Integer({ minimum: 0, description: 'Licences the demo data entered' })
+}, { $id: 'LicenceSeedSummary', additionalProperties: false, description: 'licence.seeded (after): the demo register' })
+
+export const auditRecordSchemas = [AgencyRecordSchema, EnterpriseRecordSchema, EnterpriseStatusStateSchema, LicenceStatusStateSchema, ImportBatchSchema, SeedSummarySchema]
+
+const Snapshot = (description: string) => Type.Union([
+  ...['AgencyRecord', 'EnterpriseRecord', 'ApiKey', 'LicenceRecord', 'EnterpriseStatusState', 'LicenceStatusState', 'LicenceImportBatch', 'LicenceSeedSummary'].map((id) => Type.Ref(id)),
+  Type.Null()
+], { description })
+
+const { warnings: _warnings, ...licenceRecord } = exampleLicence
+const auditEvent = {
+  seq: 4812,
+  occurredAt: '2024-06-03T02:15:00.123Z',
+  actor: { role: 'regulator', keyId: example.keyId, agencyId: example.agencyId, enterpriseId: null },
+  action: 'licence.suspended',
+  entityType: 'licence',
+  entityId: example.licenceId,
+  enterpriseId: example.enterpriseId,
+  jurisdictionCodes: [example.city],
+  requestId: example.requestId,
+  before: { status: 'active', validUntil: licenceRecord.validUntil, version: 1 },
+  after: { status: 'suspended', validUntil: licenceRecord.validUntil, version: 2, reason: '车辆未按期年检 (annual inspection overdue)' },
+  prevHash: '3b9f0c2e8d1a4f6b7c5e9a0d2f4b6c8e1a3d5f7b9c0e2a4c6e8f0b2d4f6a8c0e',
+  hash: '9d2e4f6a8c0b1d3f5e7a9c1e3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d'
+}
 
 export const AuditEventSchema = Type.Object({
   seq: Type.Integer({ description: 'Position in the trail: commit order' }),
@@ -12,22 +73,22 @@ export const AuditEventSchema = Type.Object({
     agencyId: Nullable(Uuid('Agency id'), { description: 'For a regulator: its agency' }),
     enterpriseId: Nullable(Uuid('Enterprise id'), { description: 'For a platform: its enterprise' })
   }, { additionalProperties: false, description: 'Who made the change' }),
-  action: Type.String({ description: 'What happened, e.g. enterprise.status_changed', examples: ['enterprise.updated'] }),
-  entityType: Type.String({ description: 'enterprise, agency, api_key, …' }),
+  action: Action,
+  entityType: EntityType,
   entityId: Type.String({ description: 'Id of the changed record' }),
   enterpriseId: Nullable(Uuid('Enterprise id'), { description: 'The enterprise the change concerns, if any' }),
   jurisdictionCodes: Type.Array(JurisdictionCode('GB/T 2260 code'), { description: 'Where the record lies; 000000 for national records such as keys' }),
   requestId: Nullable(Type.String(), { description: 'x-request-id of the request that made the change' }),
-  before: Json('The record before (null on creation); personal data masked'),
-  after: Json('The record after; personal data masked'),
+  before: Snapshot('The record before, by action: a whole record (agency, enterprise, api_key, licence) or the fields a move changed; null on creation. Personal data masked'),
+  after: Snapshot('The record after, in the same shapes; personal data masked'),
   prevHash: Type.String({ description: 'Hash of the previous event' }),
   hash: Type.String({ description: 'SHA-256 over prevHash and this event: the chain link' })
-}, { $id: 'AuditEvent', additionalProperties: false })
+}, { $id: 'AuditEvent', additionalProperties: false, examples: [auditEvent] })
 
 export const AuditQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1–200)' }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The `nextCursor` of the previous page; opaque' })),
-  entityType: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Only changes to this kind of record' })),
+  entityType: Type.Optional(StringEnum(auditEntityTypes, { description: 'Only changes to this kind of record' })),
   entityId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only changes to this record' })),
   actorKeyId: Type.Optional(Uuid('Only changes made with this API key')),
   order: Type.Optional(StringEnum(['oldest', 'newest'], { description: 'oldest first (default) or newest first' })),
@@ -35,7 +96,7 @@ export const AuditQuery = Type.Object({
   to: Type.Optional(Timestamp('Only changes before this instant'))
 }, { additionalProperties: false })
 
-export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit order (or its reverse with order=newest)')
+export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit order (or its reverse with order=newest)', auditEvent)
 
 const sha256Hex = (description: string) => Type.String({ pattern: '^[0-9a-f]{64}$', description, examples: ['9f2c4e0b7a1d3c5e8f6a4b2d0c9e7f5a3b1d8c6e4f2a0b9d7c5e3f1a8b6d4c2e'] })
 
@@ -89,13 +150,13 @@ export const VerificationSchema = Type.Object({
     signatureValid: Type.Boolean({ description: 'The signature verifies with this installation\'s key' }),
     matches: Type.Boolean({ description: 'The chain holds an event at `seq` with this `hash`' })
   }, { additionalProperties: false }), { description: 'The checkpoint the chain was compared with; null when none has been signed yet' })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ valid: true, checked: 4812, lastSeq: 4812, firstBroken: null, checkpoint: null }] })
 
 export const ChangeSchema = Type.Object({
   seq: Type.Integer({ description: 'Position in commit order' }),
   occurredAt: Timestamp('When it committed'),
-  action: Type.String({ description: 'What happened, e.g. enterprise.registered' }),
-  entityType: Type.String({ description: 'enterprise, agency, api_key, …' }),
+  action: Action,
+  entityType: EntityType,
   entityId: Type.String({ description: 'Id of the changed record' }),
   href: Nullable(Type.String(), { description: 'Where to read the record now; null when the caller may not read it there (a key for anyone but an admin, an import for any agency but the one that ran it)' }),
   related: Nullable(Type.Object({
@@ -111,4 +172,10 @@ export const ChangeFeedQuery = Type.Object({
 export const ChangeFeedPage = Type.Object({
   items: Type.Array(ChangeSchema, { description: 'Changes the caller may see, in commit order' }),
   nextCursor: Type.String({ description: 'Poll again with after=this; it moves only past what you have been given' })
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{
+    items: [{ seq: 4812, occurredAt: auditEvent.occurredAt, action: 'licence.suspended', entityType: 'licence', entityId: example.licenceId, href: `/v1/licences/${example.licenceId}` }],
+    nextCursor: exampleCursor
+  }]
+})

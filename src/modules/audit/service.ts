@@ -4,6 +4,7 @@ import { visibleAuditEvents, type Principal } from '../../auth/principal.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
 import { eventHashAt, firstBrokenLink, latestCheckpoint, type AuditSigner, type BrokenReason, type Checkpoint } from './checkpoints.js'
+import { currentAction, type AuditEntityType } from './actions.js'
 import { auditEvents, type AuditEventRow } from './table.js'
 
 export function auditEventToApi (row: AuditEventRow) {
@@ -11,7 +12,7 @@ export function auditEventToApi (row: AuditEventRow) {
     seq: row.seq,
     occurredAt: new Date(row.occurredAt).toISOString(),
     actor: { role: row.actorRole as 'admin', keyId: row.actorKeyId, agencyId: row.actorAgencyId, enterpriseId: row.actorEnterpriseId },
-    action: row.action,
+    action: currentAction(row.action),
     entityType: row.entityType,
     entityId: row.entityId,
     enterpriseId: row.enterpriseId,
@@ -24,7 +25,7 @@ export function auditEventToApi (row: AuditEventRow) {
   }
 }
 
-export interface AuditFilters { entityType?: string, entityId?: string, actorKeyId?: string, order?: 'oldest' | 'newest', from?: string, to?: string }
+export interface AuditFilters { entityType?: AuditEntityType, entityId?: string, actorKeyId?: string, order?: 'oldest' | 'newest', from?: string, to?: string }
 
 export async function listAuditEvents (db: Database, who: Principal, cursors: Cursors, limit: number, cursor: string | undefined, filters: AuditFilters) {
   const [after] = cursors.decode('audit', filters, cursor) ?? []
@@ -105,7 +106,7 @@ export async function changesAfter (db: Database, who: Principal, cursors: Curso
       return {
         seq: r.seq,
         occurredAt: new Date(r.occurredAt).toISOString(),
-        action: r.action,
+        action: currentAction(r.action),
         entityType: r.entityType,
         entityId: r.entityId,
         href: reader?.readable(who, r) ? reader.href(r.entityId) : null,

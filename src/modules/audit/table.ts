@@ -1,3 +1,4 @@
+import type { AuditEntityType } from './actions.js'
 import { bigint, bigserial, char, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 // The audit trail: append-only (triggers refuse UPDATE, DELETE and TRUNCATE) and hash-chained in
@@ -11,8 +12,9 @@ export const auditEvents = pgTable('audit_events', {
   actorRole: text('actor_role').notNull(),
   actorAgencyId: uuid('actor_agency_id'),
   actorEnterpriseId: uuid('actor_enterprise_id'),
+  // Names of 0.1.0 may be stored here; readers see them through currentAction (actions.ts).
   action: text('action').notNull(),
-  entityType: text('entity_type').notNull(),
+  entityType: text('entity_type').$type<AuditEntityType>().notNull(),
   entityId: text('entity_id').notNull(),
   enterpriseId: uuid('enterprise_id'),
   jurisdictionCodes: text('jurisdiction_codes').array().notNull(),

@@ -1,11 +1,12 @@
 import type { Database } from '../../db/client.js'
 import type { Principal } from '../../auth/principal.js'
+import type { AuditAction, AuditEntityType } from './actions.js'
 import { auditPending } from './table.js'
 
 /** One change, as a service reports it; who and through which request is added by the trail. */
 export interface AuditEntry {
-  action: string
-  entityType: string
+  action: AuditAction
+  entityType: AuditEntityType
   entityId: string
   /** The enterprise the change concerns, so its platform sees it in the change feed. */
   enterpriseId?: string | null

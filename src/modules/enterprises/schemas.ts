@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { example } from '../../lib/examples.js'
 import { JurisdictionCode, Page, PageQuery, Timestamp, Uuid, Warning, StringEnum, Nullable, Version } from '../../lib/schemas.js'
 import { enterpriseStatuses, sectors } from './table.js'
 
@@ -9,9 +10,23 @@ const NameEn = Nullable(Type.String({ minLength: 1, maxLength: 200 }), { descrip
 const Sectors = Type.Array(Sector, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Sectors it operates in' })
 const JurisdictionCodes = Type.Array(JurisdictionCode('GB/T 2260 code'), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Divisions it operates in; an abolished code is recorded as its successor' })
 
+const enterprise = {
+  id: example.enterpriseId,
+  uscc: example.uscc,
+  nameZh: example.enterpriseNameZh,
+  nameEn: example.enterpriseNameEn,
+  sectors: ['ride_hailing'],
+  jurisdictionCodes: ['440106', '440112'],
+  status: 'active',
+  version: 1,
+  createdAt: example.createdAt,
+  updatedAt: example.updatedAt,
+  warnings: []
+}
+
 export const EnterpriseSchema = Type.Object({
   id: Uuid('Enterprise id'),
-  uscc: Type.String({ minLength: 18, maxLength: 18, description: 'Unified Social Credit Code (GB 32100-2015)', examples: ['91440106MA59ABCD1M'] }),
+  uscc: Type.String({ minLength: 18, maxLength: 18, description: 'Unified Social Credit Code (GB 32100-2015)', examples: [example.uscc] }),
   nameZh: NameZh,
   nameEn: NameEn,
   sectors: Sectors,
@@ -21,7 +36,7 @@ export const EnterpriseSchema = Type.Object({
   createdAt: Timestamp('When it was registered here'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. an embedded organisation code that fails its own check' })
-}, { $id: 'Enterprise', additionalProperties: false })
+}, { $id: 'Enterprise', additionalProperties: false, examples: [enterprise] })
 
 export type EnterpriseApi = Static<typeof EnterpriseSchema>
 
@@ -31,7 +46,10 @@ export const CreateEnterpriseBody = Type.Object({
   nameEn: Type.Optional(NameEn),
   sectors: Sectors,
   jurisdictionCodes: JurisdictionCodes
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ uscc: example.uscc, nameZh: example.enterpriseNameZh, nameEn: example.enterpriseNameEn, sectors: ['ride_hailing'], jurisdictionCodes: ['440106', '440112'] }]
+})
 
 export type CreateEnterprise = Static<typeof CreateEnterpriseBody>
 
@@ -40,7 +58,7 @@ export const UpdateEnterpriseBody = Type.Object({
   nameEn: Type.Optional(NameEn),
   sectors: Type.Optional(Sectors),
   jurisdictionCodes: Type.Optional(JurisdictionCodes)
-}, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch); the USCC and the status do not change here' })
+}, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch); the USCC and the status do not change here', examples: [{ jurisdictionCodes: ['440106', '440112', '440111'] }] })
 
 export type UpdateEnterprise = Static<typeof UpdateEnterpriseBody>
 
@@ -55,7 +73,18 @@ export const EnterpriseListQuery = Type.Object({
 
 export type EnterpriseFilters = Omit<Static<typeof EnterpriseListQuery>, 'limit' | 'cursor'>
 
-export const EnterprisePage = Page(Type.Ref('Enterprise'), 'Enterprises in registration order')
+export const EnterprisePage = Page(Type.Ref('Enterprise'), 'Enterprises in registration order', enterprise)
+
+const statusChange = {
+  id: example.statusChangeId,
+  enterpriseId: example.enterpriseId,
+  fromStatus: 'active',
+  toStatus: 'suspended',
+  reason: '未按期完成整改，暂停新增运力 (rectification overdue: no new capacity)',
+  changedAt: '2024-06-03T02:15:00.000Z',
+  requestId: example.requestId,
+  enterpriseVersion: 2
+}
 
 export const StatusChangeSchema = Type.Object({
   id: Uuid('Status change id'),
@@ -66,13 +95,13 @@ export const StatusChangeSchema = Type.Object({
   changedAt: Timestamp('When'),
   requestId: Nullable(Type.String(), { description: 'x-request-id of the request that made the change' }),
   enterpriseVersion: Type.Integer({ description: 'The enterprise version after this change: its new ETag' })
-}, { $id: 'EnterpriseStatusChange', additionalProperties: false })
+}, { $id: 'EnterpriseStatusChange', additionalProperties: false, examples: [statusChange] })
 
 export type StatusChangeApi = Static<typeof StatusChangeSchema>
 
 export const ChangeStatusBody = Type.Object({
   status: Status,
   reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the history' })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ status: 'suspended', reason: statusChange.reason }] })
 
-export const StatusChangePage = Page(Type.Ref('EnterpriseStatusChange'), 'Status changes, oldest first')
+export const StatusChangePage = Page(Type.Ref('EnterpriseStatusChange'), 'Status changes, oldest first', statusChange)

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { buildRegistry, type JurisdictionRegistry } from './registry.js'
 import { jurisdictions } from './table.js'
 import { ProblemError, type ProblemDetail } from '../../lib/problems.js'
+import type { WarningApi } from '../../lib/schemas.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +33,7 @@ export function subtreeOf (registry: JurisdictionRegistry, code: string, where: 
  */
 export function resolveJurisdictions (registry: JurisdictionRegistry, codes: string[], pointer: string) {
   const resolved: string[] = []
-  const warnings: Array<{ code: string, pointer: string, message: string }> = []
+  const warnings: WarningApi[] = []
   codes.forEach((code, i) => {
     const found = registry.current(code)
     const at = codes.length === 1 && !pointer.endsWith('s') ? pointer : `${pointer}/${i}`

@@ -286,7 +286,7 @@ async function commitBatch (
     if (!still) throw superseded(fence.id)
     if (ctx.auditTrail && (inserted.length || errors.length)) {
       await appendAuditEvents(tx, ctx.principal, ctx.requestId, [{
-        action: 'licence.imported',
+        action: 'licence_import.batch_committed',
         entityType: 'licence_import',
         entityId: fence.id,
         jurisdictionCodes: [...new Set(rows.map((r) => r.jurisdictionCode))],

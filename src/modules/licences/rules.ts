@@ -33,34 +33,15 @@ export type Checked =
 const fail = (code: ProblemCode, pointer: string, detailCode: string, message: string): Checked =>
   ({ failure: { code, errors: [{ in: 'body', pointer, code: detailCode, message }] } })
 
-const holderFields: Record<IssueLicence['type'], { required: Array<keyof IssueLicence>, forbidden: Array<keyof IssueLicence> }> = {
-  platform_permit: { required: ['enterpriseId'], forbidden: ['plate', 'plateColour', 'vin', 'idNumber'] },
-  car_share_filing: { required: ['enterpriseId'], forbidden: ['plate', 'plateColour', 'vin', 'idNumber'] },
-  vehicle_certificate: { required: ['plate', 'plateColour', 'vin'], forbidden: ['idNumber'] },
-  driver_certificate: { required: ['idNumber'], forbidden: ['plate', 'plateColour', 'vin'] }
-}
-
 const expectedSector: Partial<Record<IssueLicence['type'], string>> = { platform_permit: 'ride_hailing', car_share_filing: 'car_share' }
-
-/** The fields the type needs and only those: a vehicle has a plate, a driver an ID number. */
-function holderShape (input: IssueLicence): ProblemDetail[] {
-  const { required, forbidden } = holderFields[input.type]
-  return [
-    ...required.filter((f) => input[f] === undefined || input[f] === null)
-      .map((f): ProblemDetail => ({ in: 'body', pointer: `/${f}`, code: 'required', message: `is required for a ${input.type}` })),
-    ...forbidden.filter((f) => input[f] !== undefined)
-      .map((f): ProblemDetail => ({ in: 'body', pointer: `/${f}`, code: 'not_allowed', message: `does not belong on a ${input.type}` }))
-  ]
-}
 
 // Printable, without spaces at its ends: what can be printed on a licence and found again.
 const printableNumber = /^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u
 export const numberFormat = { ok: (number: string) => printableNumber.test(number), message: 'must not begin or end with a space, nor hold control characters (line breaks, tabs, NUL)' }
 
+/** The rules past the schema: which fields each type has is IssueLicence's (a union by type). */
 export function checkLicence (input: IssueLicence, ctx: LicenceRulesContext): Checked {
   if (!numberFormat.ok(input.number)) return fail('validation_failed', '/number', 'number_format', numberFormat.message)
-  const shape = holderShape(input)
-  if (shape.length) return { failure: { code: 'validation_failed', errors: shape } }
 
   const warnings: Warnings = []
   const place = ctx.registry.current(input.jurisdictionCode)

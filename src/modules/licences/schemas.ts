@@ -1,5 +1,7 @@
-import { Type, type Static } from 'typebox'
-import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
+import { Type, type Static, type TSchema } from 'typebox'
+import { example } from '../../lib/examples.js'
+import { catalogue, type ProblemCode } from '../../lib/problems.js'
+import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, TaggedObject, TaggedUnion, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
 import { importStatuses, licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
 
 export const licenceSorts = ['id', 'validUntil'] as const
@@ -13,9 +15,11 @@ const PlateColour = StringEnum(plateColours, { description: 'Plate colour (JT/T 
 const Action = StringEnum(transitionActions, { description: 'suspend (active → suspended), reinstate (suspended → active), revoke (→ revoked, final), renew (extends validUntil; the status stays)' })
 const LicenceNumber = Type.String({ minLength: 1, maxLength: 64, description: 'The number printed on the licence; unique per jurisdiction and type; no spaces at its ends, no control characters', examples: ['440100202400123'] })
 
-export const LicenceSchema = Type.Object({
+// A licence's fields by type. Every licence has the common ones; a vehicle certificate has its
+// plate, plate colour and VIN, a driver certificate its holder's masked ID number, and each type
+// has nothing of the others' (null in an answer, refused in a body).
+const licenceFields = {
   id: Uuid('Licence id'),
-  type: LicenceType,
   number: Type.String({ description: 'The number printed on the licence; for a driver certificate numbered with the driver’s ID number, that number masked (it is never stored)' }),
   numberIsIdNumber: Type.Boolean({ description: 'True for a driver certificate numbered with its holder’s ID number: number is masked, and a lookup by it goes in a body (driver-lookup, POST verify), never a URL' }),
   jurisdictionCode: JurisdictionCode('The city (GB/T 2260) whose transport agency issued it'),
@@ -36,23 +40,154 @@ export const LicenceSchema = Type.Object({
   createdAt: Timestamp('When it was entered here (its issue, or its import)'),
   updatedAt: Timestamp('When it last changed'),
   warnings: Type.Array(Warning, { description: 'Things accepted but worth a look, e.g. a plate from another city' })
-}, { $id: 'Licence', additionalProperties: false })
+}
+
+const none = (description: string) => Type.Null({ description })
+const noVehicle = {
+  plate: none('Only a vehicle certificate has a plate'),
+  plateColour: none('Only a vehicle certificate has a plate colour'),
+  vin: none('Only a vehicle certificate has a VIN')
+}
+const noDriver = { driverIdMasked: none('Only a driver certificate has a driver') }
+const heldByEnterprise = { enterpriseId: Uuid('The enterprise holding it') }
+
+const licenceOf = <const K extends string, P extends Record<string, TSchema>> (type: K, description: string, fields: P) =>
+  Type.Object({ type: Type.Literal(type, { description: 'The licence type' }), ...licenceFields, ...fields }, { additionalProperties: false, description })
+
+const vehicleLicence = {
+  id: example.licenceId,
+  type: 'vehicle_certificate',
+  number: example.vehicleNumber,
+  numberIsIdNumber: false,
+  jurisdictionCode: example.city,
+  issuingAgencyId: example.agencyId,
+  enterpriseId: example.enterpriseId,
+  validFrom: example.validFrom,
+  validUntil: example.validUntil,
+  status: 'active',
+  recordedStatus: 'active',
+  valid: true,
+  plate: example.plate,
+  plateColour: 'green',
+  vin: example.vin,
+  driverIdMasked: null,
+  importId: null,
+  version: 1,
+  createdAt: example.createdAt,
+  updatedAt: example.updatedAt,
+  warnings: []
+}
+
+export const exampleLicence = vehicleLicence
+const driverLicence = {
+  ...vehicleLicence,
+  id: example.driverLicenceId,
+  type: 'driver_certificate',
+  number: example.idNumberMasked,
+  numberIsIdNumber: true,
+  plate: null,
+  plateColour: null,
+  vin: null,
+  driverIdMasked: example.idNumberMasked
+}
+
+export const LicenceSchema = TaggedObject('type', { type: LicenceType, ...licenceFields }, [
+  licenceOf('platform_permit', 'A platform operating permit (网络预约出租汽车经营许可证), held by an enterprise', { ...heldByEnterprise, ...noVehicle, ...noDriver }),
+  licenceOf('vehicle_certificate', 'A vehicle transport certificate (网络预约出租汽车运输证)', {
+    plate: Type.String({ description: 'The plate (GA 36), upper case without separators' }),
+    plateColour: PlateColour,
+    vin: Type.String({ description: 'The VIN (17 characters, check digit verified)' }),
+    ...noDriver
+  }),
+  licenceOf('driver_certificate', 'A driver certificate (网络预约出租汽车驾驶员证)', {
+    ...noVehicle,
+    driverIdMasked: Type.String({ description: 'The driver’s ID number masked (region and last four); the number itself is never stored' })
+  }),
+  licenceOf('car_share_filing', 'A car-share time-rental filing (分时租赁备案), held by an enterprise', { ...heldByEnterprise, ...noVehicle, ...noDriver })
+], {
+  $id: 'Licence',
+  description: 'A licence in the register; its fields depend on its `type`',
+  examples: [vehicleLicence, driverLicence]
+})
 
 export type LicenceApi = Static<typeof LicenceSchema>
 
-export const IssueLicenceBody = Type.Object({
+/** A licence as the audit trail keeps it: every field of every type, without the warnings. */
+export const LicenceRecordSchema = Type.Object({
   type: LicenceType,
+  ...Object.fromEntries(Object.entries(licenceFields).filter(([k]) => k !== 'warnings')) as Omit<typeof licenceFields, 'warnings'>
+}, { $id: 'LicenceRecord', additionalProperties: false, description: 'A licence as recorded in the audit trail (a Licence without its warnings)' })
+
+// What a body may carry by type; a field of another type is refused as not_allowed.
+const forbidden = (description: string) => Type.Optional(Type.Never({ description }))
+const issueFields = {
   number: LicenceNumber,
   jurisdictionCode: JurisdictionCode('The city whose transport agency issues it'),
   issuingAgencyId: Uuid('A transport agency of that jurisdiction'),
-  enterpriseId: Type.Optional(Nullable(Uuid('Enterprise id'), { description: 'Required for platform_permit and car_share_filing (the holder); for vehicles and drivers, the platform served, if any' })),
   validFrom: CalendarDate('First valid day'),
-  validUntil: CalendarDate('Last valid day; not before validFrom'),
-  plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'vehicle_certificate only, required: plate per GA 36 (7 characters, 8 for new-energy); separators and lower case accepted' })),
-  plateColour: Type.Optional(StringEnum(plateColours, { description: 'vehicle_certificate only, required: the plate colour (JT/T 415); green or yellow_green for an 8-character new-energy plate, another colour for a 7-character plate' })),
-  vin: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'vehicle_certificate only, required: 17-character VIN, check digit at position 9 verified' })),
-  idNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'driver_certificate only, required: the driver’s resident ID number (GB 11643). Kept only as a keyed hash and a masked form; never stored, logged or returned' }))
-}, { additionalProperties: false, description: 'A licence to enter into the register; the same shape is one line of a bulk import' })
+  validUntil: CalendarDate('Last valid day; not before validFrom')
+}
+const servedEnterprise = { enterpriseId: Type.Optional(Nullable(Uuid('Enterprise id'), { description: 'The platform the vehicle or driver serves, if any' })) }
+const holder = { enterpriseId: Uuid('The enterprise holding it') }
+const notVehicle = {
+  plate: forbidden('Only a vehicle certificate has a plate'),
+  plateColour: forbidden('Only a vehicle certificate has a plate colour'),
+  vin: forbidden('Only a vehicle certificate has a VIN')
+}
+const notDriver = { idNumber: forbidden('Only a driver certificate has a driver’s ID number') }
+const issueOf = <const K extends string, P extends Record<string, TSchema>> (type: K, description: string, fields: P) =>
+  Type.Object({ type: Type.Literal(type, { description: 'The licence type' }), ...issueFields, ...fields }, { additionalProperties: false, description })
+
+const vehicleToIssue = {
+  type: 'vehicle_certificate',
+  number: example.vehicleNumber,
+  jurisdictionCode: example.city,
+  issuingAgencyId: example.agencyId,
+  enterpriseId: example.enterpriseId,
+  validFrom: example.validFrom,
+  validUntil: example.validUntil,
+  plate: '粤A·D12345',
+  plateColour: 'green',
+  vin: example.vin
+}
+
+export const IssueLicenceBody = TaggedUnion('type', [
+  issueOf('platform_permit', 'A platform operating permit, held by a ride-hailing enterprise', { ...holder, ...notVehicle, ...notDriver }),
+  issueOf('vehicle_certificate', 'A vehicle transport certificate', {
+    ...servedEnterprise,
+    plate: Type.String({ minLength: 1, maxLength: 16, description: 'The plate per GA 36 (7 characters, 8 for new-energy); separators and lower case accepted' }),
+    plateColour: StringEnum(plateColours, { description: 'The plate colour (JT/T 415): green or yellow_green for an 8-character new-energy plate, another colour for a 7-character plate' }),
+    vin: Type.String({ minLength: 1, maxLength: 32, description: '17-character VIN, check digit at position 9 verified' }),
+    ...notDriver
+  }),
+  issueOf('driver_certificate', 'A driver certificate', {
+    ...servedEnterprise,
+    ...notVehicle,
+    idNumber: Type.String({ minLength: 1, maxLength: 32, description: 'The driver’s resident ID number (GB 11643). Kept only as a keyed hash and a masked form; never stored, logged or returned' })
+  }),
+  issueOf('car_share_filing', 'A car-share time-rental filing, held by a car-share enterprise', { ...holder, ...notVehicle, ...notDriver })
+], {
+  $id: 'IssueLicence',
+  description: 'A licence to enter into the register, by `type`; the same shape is one line of a bulk import',
+  examples: [vehicleToIssue, {
+    type: 'driver_certificate',
+    number: example.driverNumber,
+    jurisdictionCode: example.city,
+    issuingAgencyId: example.agencyId,
+    enterpriseId: example.enterpriseId,
+    validFrom: example.validFrom,
+    validUntil: example.validUntil,
+    idNumber: example.idNumber
+  }, {
+    type: 'platform_permit',
+    number: example.permitNumber,
+    jurisdictionCode: example.city,
+    issuingAgencyId: example.agencyId,
+    enterpriseId: example.enterpriseId,
+    validFrom: example.validFrom,
+    validUntil: example.validUntil
+  }]
+})
 
 export type IssueLicence = Static<typeof IssueLicenceBody>
 
@@ -70,15 +205,34 @@ export const LicenceListQuery = Type.Object({
 
 export type LicenceFilters = Omit<Static<typeof LicenceListQuery>, 'limit' | 'cursor'>
 
-export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order of sort: as entered, or the last valid day soonest first')
+export const LicencePage = Page(Type.Ref('Licence'), 'Licences in the order of sort: as entered, or the last valid day soonest first', vehicleLicence)
 
 export const TransitionBody = Type.Object({
   action: Action,
   reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the history (no NUL characters)' }),
   validUntil: Type.Optional(CalendarDate('renew only, required: the new last valid day, after the current one'))
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ action: 'suspend', reason: '车辆未按期年检 (annual inspection overdue)' }, { action: 'renew', reason: '换证 (certificate renewed)', validUntil: '2032-02-29' }]
+})
 
 export type Transition = Static<typeof TransitionBody>
+
+const transition = {
+  id: example.transitionId,
+  licenceId: example.licenceId,
+  action: 'suspend',
+  fromStatus: 'active',
+  toStatus: 'suspended',
+  validUntilBefore: example.validUntil,
+  validUntilAfter: example.validUntil,
+  reason: '车辆未按期年检 (annual inspection overdue)',
+  byAgencyId: example.agencyId,
+  byKeyId: example.keyId,
+  requestId: example.requestId,
+  changedAt: '2024-06-03T02:15:00.000Z',
+  licenceVersion: 2
+}
 
 export const LicenceTransitionSchema = Type.Object({
   id: Uuid('Transition id'),
@@ -94,27 +248,27 @@ export const LicenceTransitionSchema = Type.Object({
   requestId: Nullable(Type.String(), { description: 'x-request-id of the request that made it' }),
   changedAt: Timestamp('When'),
   licenceVersion: Type.Integer({ description: 'The licence version after this change: its new ETag' })
-}, { $id: 'LicenceTransition', additionalProperties: false })
+}, { $id: 'LicenceTransition', additionalProperties: false, examples: [transition] })
 
 export type LicenceTransitionApi = Static<typeof LicenceTransitionSchema>
 
-export const TransitionPage = Page(Type.Ref('LicenceTransition'), 'Transitions, oldest first')
+export const TransitionPage = Page(Type.Ref('LicenceTransition'), 'Transitions, oldest first', transition)
 
 export const DriverLookupBody = Type.Object({
   idNumber: Type.String({ minLength: 1, maxLength: 32, description: 'The driver’s resident ID number; sent in the body so that it never appears in a URL or a log' }),
   jurisdictionCode: Type.Optional(JurisdictionCode('Only certificates issued in this division or under it'))
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ idNumber: example.idNumber, jurisdictionCode: example.city }] })
 
 export const DriverLookupResult = Type.Object({
   items: Type.Array(Type.Ref('Licence'), { maxItems: 100, description: 'The driver certificates held under this ID number that you may see' })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ items: [driverLicence] }] })
 
 export const VerificationRequest = Type.Object({
   type: Type.Optional(LicenceType),
   number: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The licence number; with type. A driver certificate numbered with the driver’s ID number is verified with POST, never with the number in a URL' })),
   jurisdiction: Type.Optional(JurisdictionCode('Only licences issued in this division or under it')),
   plate: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Instead of type and number: a plate, for its vehicle certificate (percent-encoded, e.g. %E7%B2%A4A12345 for 粤A12345); one that is not a valid GA 36 plate is refused with invalid_plate, so a typo is not mistaken for an unlicensed vehicle' }))
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ plate: example.plate }, { type: 'driver_certificate', number: example.idNumber }] })
 
 export type VerifyRequest = Static<typeof VerificationRequest>
 
@@ -132,15 +286,42 @@ export const VerificationSchema = Type.Object({
     plate: Nullable(Type.String(), { description: 'Vehicle certificates: the plate' }),
     holderName: Nullable(Type.String(), { description: 'The enterprise holding it or served by the vehicle or driver; never a person' })
   }, { additionalProperties: false }), { maxItems: 20, description: 'Matching licences, newest first; never personal data' })
-}, { $id: 'LicenceVerification', additionalProperties: false })
+}, {
+  $id: 'LicenceVerification',
+  additionalProperties: false,
+  examples: [{
+    valid: true,
+    matches: [{ type: 'vehicle_certificate', number: example.vehicleNumber, jurisdictionCode: example.city, jurisdictionName: '广州市', status: 'active', valid: true, validFrom: example.validFrom, validUntil: example.validUntil, plate: example.plate, holderName: example.enterpriseNameZh }]
+  }]
+})
 
 export type VerificationApi = Static<typeof VerificationSchema>
 
+const lineError = {
+  line: 3,
+  code: 'invalid_plate',
+  errors: [{ in: 'body', pointer: '/plate', code: 'plate_character', message: 'plate 粤AO2345: the letters I and O are never used' }]
+}
+
 export const ImportLineError = Type.Object({
   line: Type.Integer({ minimum: 1, description: 'Line number in the body, from 1' }),
-  code: Type.String({ description: 'The problem code the line would get as a single request, e.g. invalid_plate, licence_number_taken' }),
+  code: StringEnum(Object.keys(catalogue) as ProblemCode[], { description: 'The problem code the line would get as a single request, e.g. invalid_plate, licence_number_taken' }),
   errors: Type.Array(Type.Ref('ProblemDetail'), { description: 'Each failure, with its pointer into the line' })
-}, { $id: 'LicenceImportLineError', additionalProperties: false })
+}, { $id: 'LicenceImportLineError', additionalProperties: false, examples: [lineError] })
+
+const licenceImport = {
+  id: example.importId,
+  status: 'completed',
+  idempotencyKey: 'gz-vehicles-2024-03-01',
+  attempts: 1,
+  lines: 1200,
+  applied: 1199,
+  rejected: 1,
+  startedAt: '2024-03-01T01:00:00.000Z',
+  updatedAt: '2024-03-01T01:00:04.512Z',
+  finishedAt: '2024-03-01T01:00:04.512Z',
+  errors: [lineError]
+}
 
 export const LicenceImportSchema = Type.Object({
   id: Uuid('Import id'),
@@ -154,11 +335,11 @@ export const LicenceImportSchema = Type.Object({
   updatedAt: Timestamp('When the counts last changed'),
   finishedAt: Nullable(Timestamp('When it completed'), { description: 'null until completed' }),
   errors: Type.Optional(Type.Array(Type.Ref('LicenceImportLineError'), { maxItems: 100, description: 'The first 100 refused lines, in the answer to the import and to GET of one import; every one is at /v1/licence-imports/{id}/errors' }))
-}, { $id: 'LicenceImport', additionalProperties: false })
+}, { $id: 'LicenceImport', additionalProperties: false, examples: [licenceImport] })
 
 export type LicenceImportApi = Static<typeof LicenceImportSchema>
 
-export const ImportErrorPage = Page(Type.Ref('LicenceImportLineError'), 'Refused lines in line order')
+export const ImportErrorPage = Page(Type.Ref('LicenceImportLineError'), 'Refused lines in line order', lineError)
 
 export const ImportListQuery = Type.Object({
   ...PageQuery,
@@ -166,4 +347,4 @@ export const ImportListQuery = Type.Object({
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The import sent with this Idempotency-Key: find it while its request is still streaming' }))
 }, { additionalProperties: false })
 
-export const ImportPage = Page(Type.Ref('LicenceImport'), 'Imports, newest first')
+export const ImportPage = Page(Type.Ref('LicenceImport'), 'Imports, newest first', { ...licenceImport, errors: undefined })

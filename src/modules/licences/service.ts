@@ -8,6 +8,7 @@ import { stale } from '../../lib/preconditions.js'
 import { invalidField, notFound, ProblemError } from '../../lib/problems.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { agencies } from '../agencies/table.js'
+import type { AuditAction } from '../audit/actions.js'
 import { recordState, type Audit } from '../audit/trail.js'
 import { enterprises } from '../enterprises/table.js'
 import { subtreeOf } from '../jurisdictions/plugin.js'
@@ -37,7 +38,8 @@ const withHolder = { ...getTableColumns(licences), enterpriseName: enterprises.n
 
 export function licenceToApi (row: LicenceWithHolder, registry: JurisdictionRegistry, warnings: Warnings = [], now = new Date()): LicenceApi {
   const today = todayFor(registry, row.jurisdictionCode, now)
-  return {
+  // One of the Licence shapes by its type: the rules let a row hold only its type's fields.
+  return <LicenceApi>{
     id: row.id,
     type: row.type,
     number: shownNumber(row),
@@ -165,6 +167,14 @@ export async function findLicence (db: Database, id: string, who: Principal): Pr
   return row
 }
 
+/** The audit trail's name for each move: what happened to the licence. */
+const transitionEvents: Record<Transition['action'], AuditAction> = {
+  suspend: 'licence.suspended',
+  reinstate: 'licence.reinstated',
+  revoke: 'licence.revoked',
+  renew: 'licence.renewed'
+}
+
 export async function transitionLicence (tx: Database, id: string, expected: number | '*', change: Transition, ctx: LicenceContext): Promise<LicenceTransitionApi> {
   assertRegisterKeeper(ctx.principal)
   const [current] = await tx.select().from(licences).where(eq(licences.id, id)).for('update')
@@ -210,7 +220,7 @@ export async function transitionLicence (tx: Database, id: string, expected: num
     requestId: ctx.requestId
   }).returning()
   ctx.audit({
-    action: `licence.${change.action}`,
+    action: transitionEvents[change.action],
     entityType: 'licence',
     entityId: id,
     enterpriseId: current.enterpriseId,
