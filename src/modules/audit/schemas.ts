@@ -175,7 +175,7 @@ export const ChangeFeedPage = Type.Object({
 }, {
   additionalProperties: false,
   examples: [{
-    items: [{ seq: 4812, occurredAt: auditEvent.occurredAt, action: 'licence.suspended', entityType: 'licence', entityId: example.licenceId, href: `/v1/licences/${example.licenceId}` }],
+    items: [{ seq: 4812, occurredAt: auditEvent.occurredAt, action: 'licence.suspended', entityType: 'licence', entityId: example.licenceId, href: `/v1/licences/${example.licenceId}`, related: null }],
     nextCursor: exampleCursor
   }]
 })

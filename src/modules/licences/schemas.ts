@@ -62,6 +62,7 @@ const vehicleLicence = {
   jurisdictionCode: example.city,
   issuingAgencyId: example.agencyId,
   enterpriseId: example.enterpriseId,
+  enterpriseName: example.enterpriseNameZh,
   validFrom: example.validFrom,
   validUntil: example.validUntil,
   status: 'active',
