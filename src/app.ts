@@ -10,6 +10,7 @@ import health from './plugins/health.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import personalData from './plugins/personal-data.js'
+import requestBodies from './plugins/request-bodies.js'
 import { installValidators } from './plugins/validation.js'
 import writes from './plugins/writes.js'
 import jurisdictionRegistry from './modules/jurisdictions/plugin.js'
@@ -24,7 +25,7 @@ import { ApiKeySchema, IssuedApiKeySchema } from './modules/api-keys/schemas.js'
 import { auditRoutes } from './modules/audit/routes.js'
 import { AuditEventSchema } from './modules/audit/schemas.js'
 import { licenceRoutes } from './modules/licences/routes.js'
-import { ImportLineError, LicenceImportSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
+import { ImportLineError, LicenceImportLine, LicenceImportSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema as LicenceVerificationSchema } from './modules/licences/schemas.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
@@ -69,9 +70,6 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installValidators(app)
-  // JSON only: text/plain would reach the schema as a string and read as a schema failure.
-  app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
   // A request must arrive whole within REQUEST_TIMEOUT_MS, except on a route that streams its body
   // (a bulk import), which is bounded by the idle connectionTimeout instead.
   const deadlines = new WeakMap<object, NodeJS.Timeout>()
@@ -97,8 +95,9 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   })
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
+  await app.register(requestBodies)
   await app.register(openapi)
-  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportSchema]) app.addSchema(schema)
+  for (const schema of [JurisdictionSchema, AgencySchema, EnterpriseSchema, StatusChangeSchema, ApiKeySchema, IssuedApiKeySchema, AuditEventSchema, LicenceSchema, LicenceTransitionSchema, LicenceVerificationSchema, ImportLineError, LicenceImportLine, LicenceImportSchema]) app.addSchema(schema)
   await app.register(database, { config })
   await app.register(personalData, { config })
   await app.register(metrics)
@@ -115,7 +114,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     await v1.register(enterpriseRoutes)
     await v1.register(apiKeyRoutes)
     await v1.register(auditRoutes)
-    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT })
+    await v1.register(licenceRoutes, { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT, minImportBytesPerMinute: config.IMPORT_MIN_BYTES_PER_MINUTE })
   }, { prefix: '/v1' })
 
   return app

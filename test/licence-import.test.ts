@@ -6,13 +6,14 @@ import { jsonSyntaxMessage } from '../src/modules/licences/import-run.js'
 import { importLimits } from '../src/modules/licences/imports.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 import { actors, platformFor } from './helpers/actors.js'
-import { tableCounts, testApp } from './helpers/app.js'
+import { loggedTestApp, tableCounts, testApp } from './helpers/app.js'
 import { registerEnterprise } from './helpers/fixtures.js'
 
 const ndjson = { 'content-type': 'application/x-ndjson' }
 
 t.test('bulk import', async (t) => {
-  const app = await testApp(t)
+  // No minimum rate here: a test below holds a connection open on purpose (the minimum has its own test).
+  const app = await testApp(t, { IMPORT_MIN_BYTES_PER_MINUTE: 0 })
   const { guangzhou: gz, xiamen } = await actors(app)
   const enterprise = await registerEnterprise(gz)
   const platform = await platformFor(app, enterprise.id)
@@ -136,7 +137,7 @@ t.test('bulk import', async (t) => {
   t.test('a live but slow sender keeps its import; a silent one is taken over, and its own request then commits nothing', async (t) => {
     const saved = { ...importLimits }
     t.teardown(() => Object.assign(importLimits, saved))
-    Object.assign(importLimits, { heartbeatMs: 50, staleAfterMs: 400, minBytesPerBeat: 0 })
+    Object.assign(importLimits, { heartbeatMs: 50, staleAfterMs: 400 })
     const slow = open('slow-1')
     slow.req.write(linesOf('S', 10).join(''))
     await until(() => findByKey('slow-1'), (i) => i !== undefined)
@@ -164,18 +165,47 @@ t.test('bulk import', async (t) => {
     t.match(await findByKey('takeover-1'), { status: 'completed', attempts: 2, lines: 2500, applied: 2500 })
   })
 
-  t.test('a sender that trickles is cut off, its import left to be continued by a retry', async (t) => {
-    const saved = { ...importLimits }
-    t.teardown(() => Object.assign(importLimits, saved))
-    Object.assign(importLimits, { heartbeatMs: 100, minBytesPerBeat: 1024 })
-    const lines = linesOf('W', 10)
-    const trickle = open('trickle-1')
-    trickle.req.write(lines.slice(0, 5).join(''))
-    await t.rejects(trickle.answer, /socket hang up|ECONNRESET/, 'the connection is closed')
-    t.match(await until(() => findByKey('trickle-1'), (i) => i?.status === 'interrupted'), { status: 'interrupted' })
-    Object.assign(importLimits, saved)
-    const retry = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'trickle-1' }, payload: lines.join('') })
-    t.match(retry.json(), { status: 'completed', attempts: 2, lines: 10, applied: 10 })
+  t.test('a NUL character, raw or escaped in a field name or value, is one refused line: the import completes', async (t) => {
+    const lines = linesOf('Z', 2600)
+    // After a committed batch: a raw NUL byte, NUL in a field name, NUL in values, in one line each.
+    lines[2500] = lines[2500]!.replace('"Z-2500"', '"Z-\u0000"')
+    lines[2501] = JSON.stringify({ ...JSON.parse(lines[2501]!), 'note\u0000': 'x' }) + '\n'
+    lines[2502] = JSON.stringify({ ...JSON.parse(lines[2502]!), number: 'Z\u00002502' }) + '\n'
+    lines[2503] = JSON.stringify({ ...JSON.parse(lines[2503]!), plate: '粤A\u000012345' }) + '\n'
+    lines[2504] = `\u0000${lines[2504]!}`
+    t.ok(lines[2500]!.includes('\u0000') && lines[2501]!.includes('\\u0000'), 'raw and escaped, as sent')
+    const body = lines.join('')
+    const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'nul-1' }, payload: body })
+    t.equal(res.statusCode, 201, res.body)
+    const report = res.json()
+    t.match(report, { status: 'completed', lines: 2600, applied: 2595, rejected: 5 })
+    t.same(report.errors.map((e: { line: number, code: string, errors: Array<{ pointer: string, code: string }> }) => [e.line, e.code, e.errors[0]!.pointer, e.errors[0]!.code]), [
+      [2501, 'malformed_json', '', 'nul_character'],
+      [2502, 'validation_failed', '', 'nul_character'],
+      [2503, 'validation_failed', '/number', 'number_format'],
+      [2504, 'invalid_plate', '/plate', report.errors[3].errors[0].code],
+      [2505, 'malformed_json', '', 'nul_character']
+    ])
+    t.notOk(res.body.includes('\\u0000') || res.body.includes('\u0000'), 'no NUL in the report, raw or escaped')
+    t.same((await gz.inject({ url: `/v1/licence-imports/${report.id}/errors` })).json().items, report.errors, 'stored as reported')
+    t.equal(await countOf('Z'), 2595)
+    const replay = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'nul-1' }, payload: body })
+    t.equal(replay.headers['idempotent-replayed'], 'true', 'a retry with the same key replays the completed import')
+    t.same(replay.json(), report)
+  })
+
+  t.test('an empty import is refused with a problem: nothing is written and its Idempotency-Key stays unused', async (t) => {
+    for (const payload of ['', '\n', '\n  \r\n\t\n\u3000\n']) {
+      const before = await tableCounts(app)
+      const res = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'empty-1' }, payload })
+      t.equal(res.statusCode, 400, JSON.stringify(payload))
+      t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+      t.match(res.json(), { code: 'empty_import', errors: [{ in: 'body', pointer: '', code: 'empty_import' }] })
+      t.same(await tableCounts(app), before, 'nothing written')
+    }
+    const real = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'empty-1' }, payload: linesOf('Y', 2).join('') })
+    t.equal(real.statusCode, 201, 'the key is still free for a real import')
+    t.match(real.json(), { attempts: 1, lines: 2, applied: 2 })
   })
 
   t.test('driver certificates numbered with ID numbers import like any other; a repeated one is reported masked', async (t) => {
@@ -232,26 +262,127 @@ t.test('bulk import', async (t) => {
   })
 })
 
-t.test('an instance runs at most IMPORT_MAX_CONCURRENT imports at once; one more is asked to retry later', async (t) => {
-  const app = await testApp(t, { IMPORT_MAX_CONCURRENT: 1 })
-  const { guangzhou: gz } = await actors(app)
+/** An import request over a real socket, written piece by piece; `answer` settles when the server answers or drops it. */
+function streamImport (port: number, key: string | undefined, idempotencyKey?: string) {
+  const req = httpRequest({ port, method: 'POST', path: '/v1/licence-imports', headers: { ...ndjson, authorization: `Bearer ${key}`, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) } })
+  const answer = new Promise<{ status: number, body: string } | Error>((resolve) => {
+    req.on('response', (res: IncomingMessage) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c: string) => { body += c }).on('end', () => resolve({ status: res.statusCode!, body }))
+    })
+    req.on('error', resolve)
+  })
+  return { req, answer }
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function eventually<T> (what: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await what()
+    if (done(value)) return value
+    await wait(20)
+  }
+  throw new Error('timed out waiting')
+}
+
+t.test('import slots are fair: one running import per agency, IMPORT_MAX_CONCURRENT per instance', async (t) => {
+  const app = await testApp(t, { IMPORT_MAX_CONCURRENT: 2, IMPORT_MIN_BYTES_PER_MINUTE: 0 })
+  const { guangzhou: gz, xiamen, nantong } = await actors(app)
   const enterprise = await registerEnterprise(gz)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   const line = (n: number) => JSON.stringify({ type: 'platform_permit', number: `C${n}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2026-01-01' }) + '\n'
-  const running = httpRequest({ port, method: 'POST', path: '/v1/licence-imports', headers: { ...ndjson, authorization: `Bearer ${gz.key}`, 'idempotency-key': 'concurrent-1' } })
-  const answer = new Promise<number>((resolve, reject) => { running.on('response', (res) => { res.resume().on('end', () => resolve(res.statusCode!)) }).on('error', reject) })
-  running.write(line(1))
-  for (let i = 0; i < 100 && !(await gz.inject({ url: '/v1/licence-imports?idempotencyKey=concurrent-1' })).json().items.length; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const imports = async () => (await tableCounts(app)).licence_imports
+
+  const running = streamImport(port, gz.key, 'concurrent-1')
+  running.req.write(line(1))
+  await eventually(imports, (n) => n === 1)
   const before = await tableCounts(app)
-  const busy = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })
-  t.equal(busy.statusCode, 503)
-  t.match(busy.json(), { code: 'service_unavailable', detail: /1 bulk imports are running/ })
-  t.equal(busy.headers['retry-after'], '30')
+  const again = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })
+  t.equal(again.statusCode, 409, 'a second import of the same agency waits for the first')
+  t.match(again.json(), { code: 'import_already_running', detail: /\/v1\/licence-imports\/[0-9a-f-]{36} is still running/ })
+  t.equal(again.headers['retry-after'], '30')
+  const sameKey = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'concurrent-1' }, payload: line(1) })
+  t.match(sameKey.json(), { code: 'idempotency_request_in_flight' }, 'a retry of the running import is told it is in flight')
   t.same(await tableCounts(app), before, 'nothing written')
-  running.end(line(3))
-  t.equal(await answer, 201)
-  t.equal((await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })).statusCode, 201, 'once it is done, the next one runs')
+
+  const other = await xiamen.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(3) })
+  t.equal(other.statusCode, 201, 'another city imports meanwhile')
+
+  const second = streamImport(port, xiamen.key)
+  second.req.write(line(4))
+  await eventually(imports, (n) => n === 3)
+  const full = await tableCounts(app)
+  const busy = await nantong.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(5) })
+  t.equal(busy.statusCode, 503, 'both slots taken: the instance is busy')
+  t.match(busy.json(), { code: 'service_unavailable', detail: /2 bulk imports are running/ })
+  t.equal(busy.headers['retry-after'], '30')
+  t.same(await tableCounts(app), full, 'nothing written')
+
+  running.req.end(line(6))
+  second.req.end()
+  t.match(await running.answer, { status: 201 })
+  t.match(await second.answer, { status: 201 })
+  t.equal((await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(2) })).statusCode, 201, 'once it is done, the agency’s next one runs')
+  t.equal((await nantong.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: line(5) })).statusCode, 201)
+})
+
+t.test('a sender that trickles loses its slot to the other cities; a retry under its key goes on', async (t) => {
+  const saved = { ...importLimits }
+  t.teardown(() => Object.assign(importLimits, saved))
+  Object.assign(importLimits, { heartbeatMs: 200 })
+  // 200 bytes per 200 ms beat.
+  const app = await testApp(t, { IMPORT_MAX_CONCURRENT: 2, IMPORT_MIN_BYTES_PER_MINUTE: 60_000 })
+  const { guangzhou: gz, xiamen, nantong } = await actors(app)
+  const enterprise = await registerEnterprise(gz)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const lines = Array.from({ length: 2100 }, (_, i) => JSON.stringify({ type: 'platform_permit', number: `K${i}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2026-01-01' }) + '\n')
+  const byKey = async (key: string) => (await gz.inject({ url: `/v1/licence-imports?idempotencyKey=${key}` })).json().items[0]
+
+  // Two cities' connections: each sends a little, then next to nothing.
+  const first = streamImport(port, gz.key, 'trickle-1')
+  first.req.write(lines.join(''))
+  const second = streamImport(port, xiamen.key)
+  second.req.write(JSON.stringify({ type: 'platform_permit' }) + '\n')
+  await eventually(async () => (await tableCounts(app)).licence_imports, (n) => n === 2)
+  const trickling = setInterval(() => { first.req.write(' '); second.req.write(' ') }, 150)
+  t.teardown(() => clearInterval(trickling))
+  const started = Date.now()
+  t.equal((await nantong.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: lines[0]! })).statusCode, 503, 'while they hold both slots, a third city waits')
+
+  t.match(await first.answer, { code: /ECONNRESET/ }, 'the trickling sender is cut off')
+  t.match(await second.answer, { code: /ECONNRESET/ })
+  clearInterval(trickling)
+  t.ok(Date.now() - started < 5000, 'within a few beats')
+  const third = await nantong.inject({ method: 'POST', url: '/v1/licence-imports', headers: ndjson, payload: lines[0]! })
+  t.equal(third.statusCode, 201, 'the freed slots serve the other cities')
+
+  const interrupted = await eventually(() => byKey('trickle-1'), (i) => i?.status === 'interrupted')
+  t.match(interrupted, { applied: 2000 }, 'its committed batch stays')
+  const retry = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { ...ndjson, 'idempotency-key': 'trickle-1' }, payload: lines.join('') })
+  t.match(retry.json(), { id: interrupted.id, status: 'completed', attempts: 2, lines: 2100, applied: 2100 })
+})
+
+t.test('a client that aborts its own upload is logged at info as an aborted request, not as a database failure', async (t) => {
+  const { app, log } = await loggedTestApp(t)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const lines = Array.from({ length: 2100 }, (_, i) => JSON.stringify({ type: 'platform_permit', number: `A${i}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2026-01-01' }) + '\n')
+  const upload = streamImport(port, gz.key, 'abort-1')
+  upload.req.write(lines.join(''))
+  await eventually(async () => (await gz.inject({ url: '/v1/licence-imports?idempotencyKey=abort-1' })).json().items[0], (i) => i?.applied === 2000)
+  upload.req.destroy()
+  await eventually(async () => log.filter((l) => l.msg === 'request aborted by the client').length, (n) => n === 1)
+  const aborted = log.find((l) => l.msg === 'request aborted by the client')!
+  t.match(aborted, { level: 30, code: 'request_aborted' })
+  t.same(log.filter((l) => (l.level as number) >= 50), [], 'no error-level line')
+  t.notOk(JSON.stringify(log).includes('database_unavailable'), 'never taken for an outage')
+  t.match(log.find((l) => l.msg === 'licence import interrupted'), { level: 30, reqId: aborted.reqId })
+  t.notOk(aborted.err, 'no stack trace for what is not a failure')
 })
 
 t.test('an import larger than IMPORT_MAX_LINES stops at the limit and says where', async (t) => {

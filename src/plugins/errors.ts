@@ -136,12 +136,29 @@ export function clientErrorProblem (err: NodeJS.ErrnoException, socket: Socket) 
   socket.destroy(err)
 }
 
+/**
+ * The client went away (or was cut off) before its body arrived whole. Reading the rest then fails
+ * with ECONNRESET, which must not read as the database's: it is the client's doing, and nobody
+ * is left to answer.
+ */
+export function clientGone (request: FastifyRequest): boolean {
+  const raw = request.raw
+  return raw.destroyed && raw.complete === false
+}
+
 export interface ErrorsOptions { retryAfterSeconds: number }
 
 /** The root error handler: every failure leaves as RFC 9457 problem+json. */
 export default fp<ErrorsOptions>(async function errors (app, opts) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (!(error instanceof ProblemError) && clientGone(request)) {
+      request.log.info({ code: 'request_aborted' }, 'request aborted by the client')
+      return sendProblem(request, reply, new ProblemError('request_aborted', 'The connection closed before the request arrived whole'))
+    }
     const problem = toProblem(error, opts.retryAfterSeconds)
+    // Refused before its body was read (a hook's 415, a 401): Node would otherwise read the rest,
+    // however large, to keep the connection; closing it costs the client one reconnect.
+    if (request.raw.complete === false) reply.header('connection', 'close')
     if (problem.status >= 500) {
       request.log.error({ err: error, code: problem.code }, 'request failed')
     } else {

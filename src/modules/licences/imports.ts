@@ -19,13 +19,11 @@ export const importLimits = {
   maxLineBytes: 16 * 1024,
   /** A stalled import (its replica died) may be taken over by a retry after this long. */
   staleAfterMs: 60_000,
-  /** How often a live request says so, so that a slow sender is not taken for a dead one. */
-  heartbeatMs: 20_000,
   /**
-   * What a sender must send between two heartbeats: one that keeps its connection open but sends
-   * next to nothing would hold one of the instance's few import slots for ever.
+   * How often a live request says so, so that a slow sender is not taken for a dead one; and how
+   * often it checks that its sender keeps up IMPORT_MIN_BYTES_PER_MINUTE.
    */
-  minBytesPerBeat: 1024,
+  heartbeatMs: 10_000,
   yieldEveryLines: 32
 }
 
@@ -39,6 +37,10 @@ export interface ImportContext {
   auditTrail: boolean
   log: FastifyBaseLogger
   maxLines: number
+  /** Below this, a sender is cut off (408) and its slot freed; 0 for no minimum. */
+  minBytesPerMinute: number
+  /** True once the client has gone (or was cut off) before its body ended: not the service's failure. */
+  clientGone: () => boolean
 }
 
 export interface LineError { line: number, code: ProblemCode | string, errors: ProblemDetail[] }
@@ -128,4 +130,38 @@ export async function openImport (db: Database, who: Principal, key: string | un
     throw new ProblemError('idempotency_request_in_flight', `Import ${existing!.id} under this Idempotency-Key is still receiving lines; follow it at ${importPath(existing!.id)}`, { retryAfterSeconds: 5 })
   }
   return { kind: 'resumed', row: resumed }
+}
+
+/** Who holds an import slot: one request delivering one import. */
+interface SlotHolder { tenant: string, keyId: string | null, idempotencyKey: string | undefined, importId?: string }
+
+/**
+ * The import slots of one instance: at most `max` imports at once, and one per agency, so that
+ * one caller (a slow one, or one that sends many) cannot hold them all while other cities wait.
+ * A retry under the key of the import its agency is running is let through: openImport decides
+ * whether it is in flight (409) or takes over a silent one.
+ */
+export function importSlots (max: number) {
+  const holders = new Set<SlotHolder>()
+  return {
+    /** Takes a slot, or says why not; the slot is the caller's until it calls release. */
+    take (who: Principal, idempotencyKey: string | undefined): SlotHolder {
+      const tenant = who.agencyId ?? who.keyId ?? 'none'
+      const mine = (h: SlotHolder) => h.keyId === who.keyId && idempotencyKey !== undefined && h.idempotencyKey === idempotencyKey
+      const running = [...holders].find((h) => h.tenant === tenant && !mine(h))
+      if (running) {
+        const which = running.importId ? `import ${importPath(running.importId)}` : 'an import'
+        throw new ProblemError('import_already_running', `Your agency's ${which} is still running; an agency runs one import at a time, so that every city gets its turn: retry once it has completed`, { retryAfterSeconds: 30 })
+      }
+      if (holders.size >= max) {
+        throw new ProblemError('service_unavailable', `${holders.size} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
+      }
+      const holder: SlotHolder = { tenant, keyId: who.keyId, idempotencyKey }
+      holders.add(holder)
+      return holder
+    },
+    release (holder: SlotHolder) {
+      holders.delete(holder)
+    }
+  }
 }
