@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { withoutQueryValues } from './db/errors.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
+import { ProblemError } from './lib/problems.js'
 import { requestId } from './lib/request-id.js'
 import database from './plugins/database.js'
 import errors, { clientErrorProblem } from './plugins/errors.js'
@@ -76,7 +77,8 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   app.addHook('onRequest', (request, _reply, done) => {
     if (!request.routeOptions.config.streamingBody) {
       const raw = request.raw
-      deadlines.set(request, setTimeout(() => { if (!raw.complete) raw.destroy() }, config.REQUEST_TIMEOUT_MS).unref())
+      // Destroyed with its reason, so that the log says the request was too slow, not that the client left.
+      deadlines.set(request, setTimeout(() => { if (!raw.complete) raw.destroy(new ProblemError('request_timeout', `The request did not arrive whole within ${config.REQUEST_TIMEOUT_MS} ms`)) }, config.REQUEST_TIMEOUT_MS).unref())
     }
     done()
   })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { tableCounts, testApp } from './helpers/app.js'
+import { loggedTestApp, tableCounts, testApp } from './helpers/app.js'
 import { actors } from './helpers/actors.js'
 
 const otherTypes = ['application/x-ndjson', 'application/x-ndjson; charset=utf-8', 'text/csv', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x', 'application/xml']
@@ -71,4 +71,19 @@ t.test('a large body of another type is refused at once, without being read', as
     t.ok(ms < 2000, `answered in ${ms} ms`)
     t.ok(written < total / 2, `the connection closed after ${Math.round(written / 1024 / 1024)} of 64 MB`)
   }
+})
+
+t.test('a body that does not arrive within REQUEST_TIMEOUT_MS is cut off and logged as too slow, not as a client abort', async (t) => {
+  const { app, log } = await loggedTestApp(t, { REQUEST_TIMEOUT_MS: 1000 })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const started = Date.now()
+  await new Promise<void>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('POST /v1/public/licences/verify HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"plate":'))
+    socket.on('error', () => {}).on('close', () => resolve())
+  })
+  t.ok(Date.now() - started < 5000, 'the connection is closed after the deadline')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.match(log.find((l) => l.code === 'request_timeout'), { level: 30, msg: 'request refused' })
+  t.notOk(log.some((l) => l.msg === 'request aborted by the client' || (l.level as number) >= 50), 'neither an abort nor an error')
 })
