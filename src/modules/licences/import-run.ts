@@ -6,7 +6,7 @@ import { invalidField, ProblemError, type ProblemCode } from '../../lib/problems
 import { validationDetails } from '../../plugins/errors.js'
 import { bodyValidator } from '../../plugins/validation.js'
 import { appendAuditEvents } from '../audit/trail.js'
-import { importLimits, importPath, type ImportContext, type LineError, type Opened } from './imports.js'
+import { importLimits, importPath, takeOverImport, type ImportContext, type LineError, type Opened } from './imports.js'
 import { checkLicence, shownNumber, type KnownAgency, type KnownEnterprise } from './rules.js'
 import { IssueLicenceBody, type IssueLicence } from './schemas.js'
 import { insertLicences, knownHolders, licencePath } from './service.js'
@@ -167,7 +167,14 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
   let applying: Promise<void> | undefined
   let end = 0
   let flushing = false
-  const receiving = () => opened !== undefined && opened.kind !== 'completed'
+  // Whether this request delivers the import: from its opening when new, from the proof that its
+  // body is the same when a retry; never to replay a completed one.
+  let held = false
+  const hold = (row: LicenceImportRow) => {
+    fence = { id: row.id, attempt: row.attempts }
+    held = true
+  }
+  const receiving = () => held
 
   const flush = async () => {
     if (batch.length === 0) return
@@ -209,10 +216,11 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
         if (line.text?.trim() === '') continue
         opened = await open()
         const row = opened.row
-        fence = { id: row.id, attempt: row.attempts }
         counts = { lines: row.lines, applied: row.applied, rejected: row.rejected }
         resumeAt = row.committedBytes
         verified = resumeAt === 0
+        if (opened.kind === 'new') hold(row)
+        else if (opened.kind === 'resumed' && verified) hold(await takeOverImport(ctx.db, row))
       }
       if (opened.kind === 'completed') continue
       if (!verified) {
@@ -220,6 +228,7 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
         if (end < resumeAt) continue
         if (end > resumeAt || lineNo !== opened.row.committedLines || storedDigest(digest, ctx.hashPersonal) !== opened.row.committedDigest) throw differentBody()
         verified = true
+        hold(await takeOverImport(ctx.db, opened.row))
         continue
       }
       if (overLimit || line.text?.trim() === '') continue

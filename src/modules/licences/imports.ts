@@ -105,9 +105,20 @@ export type Opened =
   | { kind: 'new' | 'resumed', row: LicenceImportRow }
   | { kind: 'completed', row: LicenceImportRow }
 
+/** An import no request is delivering: interrupted, or silent for too long (its replica died). */
+const unheld = () => or(
+  eq(licenceImports.status, 'interrupted'),
+  lt(licenceImports.updatedAt, sql`now() - make_interval(secs => ${importLimits.staleAfterMs / 1000})`)
+)
+
+function inFlight (id: string): ProblemError {
+  return new ProblemError('idempotency_request_in_flight', `Import ${id} under this Idempotency-Key is still receiving lines; follow it at ${importPath(id)}`, { retryAfterSeconds: 5 })
+}
+
 /**
  * The import this request delivers: a new one; or, under an Idempotency-Key already used, the
- * same import again: finished (to be replayed), or interrupted (to be continued by this request).
+ * same import again: finished (to be replayed), or interrupted (to be continued by this request,
+ * once it has taken it over: see takeOverImport).
  */
 export async function openImport (db: Database, who: Principal, key: string | undefined): Promise<Opened> {
   assertRegisterKeeper(who)
@@ -115,21 +126,26 @@ export async function openImport (db: Database, who: Principal, key: string | un
   if (key === undefined) return { kind: 'new', row: (await db.insert(licenceImports).values(fresh).returning())[0]! }
   const [created] = await db.insert(licenceImports).values(fresh).onConflictDoNothing().returning()
   if (created) return { kind: 'new', row: created }
-  const [existing] = await db.select().from(licenceImports).where(and(eq(licenceImports.keyId, who.keyId!), eq(licenceImports.idempotencyKey, key)))
-  if (existing!.status === 'completed') return { kind: 'completed', row: existing! }
-  // Taken over only when no request is delivering it: interrupted, or silent for too long. Its
-  // committed batches and their counts stay; the request that held it can commit nothing more.
+  const [existing] = await db.select().from(licenceImports).where(and(eq(licenceImports.keyId, who.keyId!), eq(licenceImports.idempotencyKey, key), or(eq(licenceImports.status, 'completed'), unheld())))
+  if (!existing) {
+    const [held] = await db.select({ id: licenceImports.id }).from(licenceImports).where(and(eq(licenceImports.keyId, who.keyId!), eq(licenceImports.idempotencyKey, key)))
+    throw inFlight(held!.id)
+  }
+  return { kind: existing.status === 'completed' ? 'completed' : 'resumed', row: existing }
+}
+
+/**
+ * Takes an interrupted import over, once the retry has proved that its body starts with what was
+ * committed (so that a retry with another body changes nothing). Its committed batches and their
+ * counts stay; the request that held it can commit nothing more.
+ */
+export async function takeOverImport (db: Database, row: LicenceImportRow): Promise<LicenceImportRow> {
   const [resumed] = await db.update(licenceImports)
     .set({ status: 'receiving', attempts: sql`${licenceImports.attempts} + 1`, updatedAt: sql`now()` })
-    .where(and(eq(licenceImports.id, existing!.id), or(
-      eq(licenceImports.status, 'interrupted'),
-      lt(licenceImports.updatedAt, sql`now() - make_interval(secs => ${importLimits.staleAfterMs / 1000})`)
-    )))
+    .where(and(eq(licenceImports.id, row.id), eq(licenceImports.attempts, row.attempts), eq(licenceImports.committedBytes, row.committedBytes), unheld()))
     .returning()
-  if (!resumed) {
-    throw new ProblemError('idempotency_request_in_flight', `Import ${existing!.id} under this Idempotency-Key is still receiving lines; follow it at ${importPath(existing!.id)}`, { retryAfterSeconds: 5 })
-  }
-  return { kind: 'resumed', row: resumed }
+  if (!resumed) throw inFlight(row.id)
+  return resumed
 }
 
 /** Who holds an import slot: one request delivering one import. */
