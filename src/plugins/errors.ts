@@ -159,7 +159,10 @@ export default fp<ErrorsOptions>(async function errors (app, opts) {
     // Refused before its body was read (a hook's 415, a 401): Node would otherwise read the rest,
     // however large, to keep the connection; closing it costs the client one reconnect.
     if (request.raw.complete === false) reply.header('connection', 'close')
-    if (problem.status >= 500) {
+    if (error instanceof ProblemError && problem.status === 503) {
+      // Refused on purpose (the instance's import slots are taken, not ready yet): load, not a failure.
+      request.log.warn({ code: problem.code, detail: problem.detail }, 'request refused: busy')
+    } else if (problem.status >= 500) {
       request.log.error({ err: error, code: problem.code }, 'request failed')
     } else {
       request.log.info({ code: problem.code, detail: problem.detail }, 'request refused')
