@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { withoutQueryValues } from './db/errors.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
+import { ProblemError } from './lib/problems.js'
 import { requestId } from './lib/request-id.js'
 import database from './plugins/database.js'
 import errors, { clientErrorProblem, rawProblem, routerProblem } from './plugins/errors.js'
@@ -10,6 +11,7 @@ import health from './plugins/health.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import personalData from './plugins/personal-data.js'
+import requestBodies from './plugins/request-bodies.js'
 import { buildValidator } from './plugins/validation.js'
 import writes from './plugins/writes.js'
 import jurisdictionRegistry from './modules/jurisdictions/plugin.js'
@@ -69,19 +71,18 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     frameworkErrors: routerProblem as never
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // JSON only: text/plain would reach the schema as a string and read as a schema failure.
-  app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
   // A request must arrive whole within REQUEST_TIMEOUT_MS, except on a route that streams its body
   // (a bulk import), which is bounded by the idle connectionTimeout instead.
   const deadlines = new WeakMap<object, NodeJS.Timeout>()
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.routeOptions.config.streamingBody) {
       const raw = request.raw
+      // Answered 408, then destroyed with its reason, so that the log says the request was too slow, not that the client left.
       deadlines.set(request, setTimeout(() => {
         if (raw.complete) return
-        if (!reply.raw.headersSent) rawProblem(raw.socket, 'request_timeout', `The request did not arrive whole within ${config.REQUEST_TIMEOUT_MS} ms`, request.url.split('?')[0]!, request.id)
-        raw.destroy()
+        const detail = `The request did not arrive whole within ${config.REQUEST_TIMEOUT_MS} ms`
+        if (!reply.raw.headersSent) rawProblem(raw.socket, 'request_timeout', detail, request.url.split('?')[0]!, request.id)
+        raw.destroy(new ProblemError('request_timeout', detail))
       }, config.REQUEST_TIMEOUT_MS).unref())
     }
     done()
@@ -101,6 +102,7 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
   })
 
   await app.register(errors, { retryAfterSeconds: config.DB_RETRY_AFTER_SECONDS })
+  await app.register(requestBodies)
   await app.register(openapi)
   await app.register(database, { config })
   await app.register(personalData, { config })

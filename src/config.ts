@@ -13,6 +13,7 @@ export const ConfigSchema = Type.Object({
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000 }),
   IMPORT_MAX_LINES: Type.Integer({ minimum: 1, default: 5000000, description: 'Lines one bulk import may hold' }),
   IMPORT_MAX_CONCURRENT: Type.Integer({ minimum: 1, default: 2, description: 'Bulk imports one instance runs at once; more are asked to retry (503), so imports never take the whole database pool' }),
+  IMPORT_MIN_BYTES_PER_MINUTE: Type.Integer({ minimum: 0, default: 524288, description: 'A bulk import that arrives slower than this (checked every 10 s) is cut off with its committed batches kept, so a trickling sender cannot hold an import slot; 0 for no minimum' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, default: 10000 }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2000 }),

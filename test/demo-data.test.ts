@@ -62,6 +62,30 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
     const verified = await client(first).inject({ url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicle!.plate!)}` })
     t.match(verified.json(), { valid: true, matches: [{ number: vehicle!.number, status: 'active' }] }, `a ${city} plate verifies publicly`)
   }
+  // The README's examples, as written there.
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const readmePlate = /--data-urlencode 'plate=([^']+)'/.exec(readme)![1]!
+  t.equal(readmePlate, '粤A01238', 'the plate the README verifies first')
+  const inForce = await client(first).inject({ url: `/v1/public/licences/verify?plate=${encodeURIComponent(readmePlate)}` })
+  t.match(inForce.json(), { valid: true, matches: [{ plate: readmePlate, status: 'active', valid: true }] }, 'is in force')
+  const lastDay = new Date(inForce.json().matches[0].validUntil)
+  t.ok(lastDay.getTime() - Date.now() > 3 * 365 * 86_400_000, `and stays so for years after the demo data is loaded (until ${inForce.json().matches[0].validUntil})`)
+
+  const sampleFile = /examples\/licence-import\.ndjson/.exec(readme)?.[0]
+  t.ok(sampleFile, 'the README imports the sample file the repository ships')
+  const gzKey = client(first, demoKeys.find((k) => k.jurisdictionCode === '440100')!.key)
+  const agency = (await gzKey.inject({ url: '/v1/agencies?kind=transport&jurisdiction=440100' })).json().items[0].id
+  const platform = (await gzKey.inject({ url: '/v1/enterprises?jurisdiction=440100&sector=ride_hailing&status=active&limit=1' })).json().items[0].id
+  const sample = readFileSync(new URL(`../${sampleFile}`, import.meta.url), 'utf8')
+    .replaceAll('GUANGZHOU_TRANSPORT_BUREAU_ID', agency).replaceAll('PLATFORM_ID', platform)
+  const imported = await gzKey.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'example-import-1' }, payload: sample })
+  t.equal(imported.statusCode, 201, imported.body)
+  const { status, lines, applied, rejected, errors } = imported.json()
+  t.same({ status, lines, applied, rejected, refused: errors.map((e: { line: number, code: string }) => ({ line: e.line, code: e.code })) },
+    JSON.parse(/# (\{"status": "completed".*\})\n/.exec(readme)![1]!), 'the counts the README shows')
+  const again = await gzKey.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'example-import-1' }, payload: sample })
+  t.same(again.json(), imported.json(), 'sent again, the same answer')
+
   const idNumbered = (await licences(admin, 'type=driver_certificate')).find((l) => (l as { numberIsIdNumber?: boolean }).numberIsIdNumber)
   t.ok(idNumbered, 'some driver certificates are numbered with the driver’s ID number, shown masked')
   t.match(idNumbered!.number, /^\d{6}\*{8}\d{3}[\dX]$/)

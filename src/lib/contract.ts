@@ -151,7 +151,7 @@ export function featuresOf (route: RouteLike): RouteFeatures {
     api: route.url.startsWith('/v1'),
     public: access?.includes('public') ?? false,
     body: schema.body !== undefined,
-    streaming: (route.config as { streamingBody?: boolean } | undefined)?.streamingBody === true,
+    streaming: (route.config as { streamingBody?: unknown } | undefined)?.streamingBody !== undefined,
     pathParams: schema.params !== undefined,
     idempotencyKey: 'idempotency-key' in headers,
     ifMatch: 'if-match' in headers,

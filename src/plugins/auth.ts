@@ -16,8 +16,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles that may call the route; every route under /v1 must say. */
     access?: readonly Role[]
-    /** The route reads its body as a stream for as long as it takes (bulk import): no whole-request deadline. */
-    streamingBody?: boolean
   }
   interface FastifyRequest {
     principal: Principal

@@ -190,13 +190,33 @@ export function routerProblem (error: FastifyError, request: FastifyRequest, rep
   return sendProblem(request, reply, problem)
 }
 
+/**
+ * The client went away (or was cut off) before its body arrived whole. Reading the rest then fails
+ * with ECONNRESET, which must not read as the database's: it is the client's doing, and nobody
+ * is left to answer.
+ */
+export function clientGone (request: FastifyRequest): boolean {
+  const raw = request.raw
+  return raw.destroyed && raw.complete === false
+}
+
 export interface ErrorsOptions { retryAfterSeconds: number }
 
 /** The root error handler: every failure leaves as RFC 9457 problem+json. */
 export default fp<ErrorsOptions>(async function errors (app, opts) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (!(error instanceof ProblemError) && clientGone(request)) {
+      request.log.info({ code: 'request_aborted' }, 'request aborted by the client')
+      return sendProblem(request, reply, new ProblemError('request_aborted', 'The connection closed before the request arrived whole'))
+    }
     const problem = toProblem(error, opts.retryAfterSeconds)
-    if (problem.status >= 500) {
+    // Refused before its body was read (a hook's 415, a 401): Node would otherwise read the rest,
+    // however large, to keep the connection; closing it costs the client one reconnect.
+    if (request.raw.complete === false) reply.header('connection', 'close')
+    if (error instanceof ProblemError && problem.status === 503) {
+      // Refused on purpose (the instance's import slots are taken, not ready yet): load, not a failure.
+      request.log.warn({ code: problem.code, detail: problem.detail }, 'request refused: busy')
+    } else if (problem.status >= 500) {
       request.log.error({ err: error, code: problem.code }, 'request failed')
     } else {
       request.log.info({ code: problem.code, detail: problem.detail }, 'request refused')

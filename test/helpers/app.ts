@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import pg from 'pg'
 import { sql } from 'drizzle-orm'
-import { buildApp, type App } from '../../src/app.js'
+import { buildApp, loggerOptions, type App } from '../../src/app.js'
 import { defaultConfig, type Config } from '../../src/config.js'
 import { rowsOf } from '../../src/db/client.js'
 import { ContractValidator } from './contract.js'
@@ -33,13 +34,13 @@ export const auditSigningKey = () => generateKeyPairSync('ed25519').privateKey.e
  * The real app on a real database of its own: in-memory PGlite by default, a fresh PostgreSQL
  * database when TEST_DATABASE_URL is set. One per test file; closed when the file ends.
  */
-export async function testApp (t: Teardown, overrides: Partial<Config> = {}, extend?: (app: App) => void): Promise<App> {
+export async function testApp (t: Teardown, overrides: Partial<Config> = {}, extend?: (app: App) => void, log?: Writable): Promise<App> {
   const adminUrl = process.env.TEST_DATABASE_URL
   const database: Partial<Config> = adminUrl
     ? { DATABASE_URL: await freshPostgresDatabase(t, adminUrl), PERSONAL_DATA_KEY: randomBytes(32).toString('base64url'), AUDIT_SIGNING_KEY: auditSigningKey(), DATA_DIR: 'memory://' }
     : { DATA_DIR: 'memory://' }
-  const config = defaultConfig({ DEMO_DATA: false, LOG_LEVEL: 'silent', ...database, ...overrides })
-  const app = await buildApp({ config, logger: false })
+  const config = defaultConfig({ DEMO_DATA: false, LOG_LEVEL: log ? 'info' : 'silent', ...database, ...overrides })
+  const app = await buildApp({ config, logger: log ? { ...(loggerOptions(config) as object), stream: log } : false })
   configs.set(app, config)
   t.teardown(() => app.close())
   extend?.(app)
@@ -60,6 +61,12 @@ export const contractViolations = (app: App) => [...new Set(watched.get(app) ?? 
 let shared: ContractValidator | undefined
 /** The document's validator, compiled once per test file. */
 export const contract = () => (shared ??= new ContractValidator())
+/** A test app whose log lines (as the service writes them, at info) are kept, parsed, in `log`. */
+export async function loggedTestApp (t: Teardown, overrides: Partial<Config> = {}): Promise<{ app: App, log: Array<Record<string, unknown>> }> {
+  const log: Array<Record<string, unknown>> = []
+  const stream = new Writable({ write (chunk, _encoding, done) { log.push(JSON.parse(String(chunk))); done() } })
+  return { app: await testApp(t, overrides, undefined, stream), log }
+}
 
 const configs = new WeakMap<App, Config>()
 

@@ -2,11 +2,11 @@ import { createHash, type Hash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { and, eq, sql, type SQL } from 'drizzle-orm'
 import { rowsOf } from '../../db/client.js'
-import { ProblemError, type ProblemCode } from '../../lib/problems.js'
+import { invalidField, ProblemError, type ProblemCode } from '../../lib/problems.js'
 import { validationDetails } from '../../plugins/errors.js'
 import { bodyValidator } from '../../plugins/validation.js'
 import { appendAuditEvents } from '../audit/trail.js'
-import { importLimits, importPath, type ImportContext, type LineError } from './imports.js'
+import { importLimits, importPath, takeOverImport, type ImportContext, type LineError, type Opened } from './imports.js'
 import { checkLicence, shownNumber, type KnownAgency, type KnownEnterprise } from './rules.js'
 import { IssueLicenceBody, type IssueLicence } from './schemas.js'
 import { insertLicences, knownHolders, licencePath } from './service.js'
@@ -21,17 +21,14 @@ import { licenceImports, type LicenceImportRow, type LicenceInsert } from './tab
 /** A body's digest as stored: keyed, since the body holds personal data that a plain hash would give away. */
 const storedDigest = (digest: Hash, hashPersonal: (value: string) => string) => hashPersonal(digest.copy().digest('hex'))
 
-/** Reads a body to its end only to know whether it is the one an import was made from. */
-export async function bodyDigest (body: AsyncIterable<Buffer>, hashPersonal: (value: string) => string): Promise<string> {
-  const digest = createHash('sha256')
-  for await (const chunk of body) digest.update(chunk)
-  return storedDigest(digest, hashPersonal)
-}
-
 export function differentBody (): ProblemError {
   return new ProblemError('idempotency_key_reused', 'This Idempotency-Key was already used for an import of a different body; use a new key for a new import', {
     errors: [{ in: 'header', pointer: '/idempotency-key', code: 'idempotency_key_reused', message: 'already used with another body' }]
   })
+}
+
+function emptyImport (): ProblemError {
+  return invalidField('empty_import', '', 'empty_import', 'The body holds no line: send one licence as JSON per line. Nothing was written, and an Idempotency-Key sent with it is still unused')
 }
 
 function superseded (id: string): ProblemError {
@@ -46,12 +43,13 @@ type Line = { text: string, tooLong?: undefined, end: number } | { text?: undefi
  * line is yielded, `digest` has seen exactly the bytes up to its end, so a batch boundary can be
  * recognised again, byte for byte, in a retry that arrives in other chunks.
  */
-async function * linesOf (body: AsyncIterable<Buffer>, digest: Hash, maxLineBytes: number): AsyncGenerator<Line> {
+async function * linesOf (body: AsyncIterable<Buffer>, digest: Hash, maxLineBytes: number, received: { bytes: number }): AsyncGenerator<Line> {
   let carry: Buffer[] = []
   let carried = 0
   let overlong = false
   let end = 0
   for await (const chunk of body) {
+    received.bytes += chunk.length
     let start = 0
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
       digest.update(chunk.subarray(start, nl + 1))
@@ -80,7 +78,8 @@ async function * linesOf (body: AsyncIterable<Buffer>, digest: Hash, maxLineByte
   if (carried) yield overlong ? { tooLong: carried, end } : { text: Buffer.concat(carry).toString('utf8'), end }
 }
 
-interface Parsed { line: number, input: IssueLicence }
+/** A line that matches the schema; `nul` is where a value holds a NUL character, if one does. */
+interface Parsed { line: number, input: IssueLicence, nul?: string }
 
 const validLine = bodyValidator(IssueLicenceBody)
 
@@ -97,8 +96,30 @@ export function jsonSyntaxMessage (err: Error): string {
   return position === undefined ? what : `${what} at character ${Number(position) + 1}`
 }
 
+/**
+ * Where a parsed line first holds a NUL character, in a field name or in a value: PostgreSQL
+ * stores neither in text or jsonb, so such a line is refused as it is read, and never quoted.
+ * Iterative, since a line of 16 KiB may nest thousands deep.
+ */
+function nulIn (value: unknown): { pointer: string, inName: boolean } | undefined {
+  const pending: Array<[unknown, string]> = [[value, '']]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, pointer] = next
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return { pointer, inName: false }
+    } else if (node !== null && typeof node === 'object') {
+      for (const [name, child] of Object.entries(node)) {
+        if (name.includes('\u0000')) return { pointer, inName: true }
+        pending.push([child, `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`])
+      }
+    }
+  }
+  return undefined
+}
+
 /** One line as JSON that matches the licence schema, or why not. */
 function parseLine (text: string, line: number): Parsed | LineError {
+  if (text.includes('\u0000')) return lineProblem(line, 'malformed_json', '', 'nul_character', 'the line holds a NUL byte (0x00): JSON allows none, and the register cannot store one')
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -108,8 +129,11 @@ function parseLine (text: string, line: number): Parsed | LineError {
   if (value !== null && typeof value === 'object' && (Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor'))) {
     return lineProblem(line, 'malformed_json', '', 'forbidden_property', 'the line holds a __proto__ or constructor key')
   }
+  // Only a line that spells \u0000 can hold one once parsed.
+  const nul = text.includes('\\u0000') ? nulIn(value) : undefined
+  if (nul?.inName) return lineProblem(line, 'validation_failed', nul.pointer, 'nul_character', 'a field name here holds a NUL character (U+0000), which the register cannot store')
   if (!validLine(value)) return { line, code: 'validation_failed', errors: validationDetails(validLine.errors as Parameters<typeof validationDetails>[0], 'body') }
-  return { line, input: value as IssueLicence }
+  return { line, input: value as IssueLicence, ...(nul ? { nul: nul.pointer } : {}) }
 }
 
 /** Where a batch ends: what its commit records, so that a retry can go on from there. */
@@ -117,21 +141,40 @@ interface BatchEnd { bytes: number, lines: number, counted: number, digest: stri
 
 interface Caches { agencies: Map<string, KnownAgency>, enterprises: Map<string, KnownEnterprise> }
 
-/** Reads, checks and applies every line; returns the import as it ended. */
-export async function runImport (ctx: ImportContext, opened: LicenceImportRow, body: Readable): Promise<LicenceImportRow> {
+/** What became of an import's request: the import as this request left it, and how it was opened. */
+export interface ImportOutcome { kind: Opened['kind'], row: LicenceImportRow }
+
+/**
+ * Reads, checks and applies every line; returns the import as it ended. The import is opened (or
+ * reopened, under its Idempotency-Key) only at the body's first line that is not blank: a body
+ * that holds none writes nothing and leaves its key unused. One that holds the body of a completed
+ * import is read to its end only to prove that it is that body, and replayed.
+ */
+export async function runImport (ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
   const digest = createHash('sha256')
   const caches: Caches = { agencies: new Map(), enterprises: new Map() }
-  const fence = { id: opened.id, attempt: opened.attempts }
+  const received = { bytes: 0 }
+  let opened: Opened | undefined
+  let fence = { id: '', attempt: 0 }
   // A resumed import keeps what its committed batches counted, and goes on after them.
-  const counts = { lines: opened.lines, applied: opened.applied, rejected: opened.rejected }
-  const resumeAt = opened.committedBytes
-  let verified = resumeAt === 0
+  let counts = { lines: 0, applied: 0, rejected: 0 }
+  let resumeAt = 0
+  let verified = true
+  let committed = 0
   let batch: Array<Parsed | LineError> = []
   let lineNo = 0
   let overLimit = false
   let applying: Promise<void> | undefined
   let end = 0
   let flushing = false
+  // Whether this request delivers the import: from its opening when new, from the proof that its
+  // body is the same when a retry; never to replay a completed one.
+  let held = false
+  const hold = (row: LicenceImportRow) => {
+    fence = { id: row.id, attempt: row.attempts }
+    held = true
+  }
+  const receiving = () => held
 
   const flush = async () => {
     if (batch.length === 0) return
@@ -143,34 +186,49 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
     const checked = await checkBatch(ctx, lines, caches)
     await applying
     flushing = false
-    applying = commitBatch(ctx, fence, checked, mark, counts)
+    applying = commitBatch(ctx, fence, checked, mark, counts).then(() => { committed++ })
     // Its failure is met at the next await; until then, reading goes on.
     applying.catch(() => {})
   }
-  let endAtLastBeat = 0
+  // Waiting on the database is this side's doing; waiting on the sender is not, beyond a point: a
+  // sender that keeps its connection open but sends next to nothing would hold an import slot.
+  const minBytesPerBeat = Math.ceil(ctx.minBytesPerMinute * importLimits.heartbeatMs / 60_000)
+  let bytesAtLastBeat = 0
   const heartbeat = setInterval(() => {
-    // Waiting on the database is this side's doing; waiting on the sender is not, beyond a point.
-    if (!flushing && end - endAtLastBeat < importLimits.minBytesPerBeat) {
-      body.destroy(new ProblemError('request_timeout', `The import arrived at less than ${importLimits.minBytesPerBeat} bytes in ${importLimits.heartbeatMs / 1000} s and was stopped; what was committed stays: send the whole body again with the same Idempotency-Key to go on`))
+    if (!flushing && received.bytes - bytesAtLastBeat < minBytesPerBeat) {
+      body.destroy(new ProblemError('request_timeout', `The import arrived at less than ${ctx.minBytesPerMinute} bytes a minute (IMPORT_MIN_BYTES_PER_MINUTE) and was stopped; what was committed stays: send the whole body again with the same Idempotency-Key to go on`))
       return
     }
-    endAtLastBeat = end
+    bytesAtLastBeat = received.bytes
+    if (!receiving()) return
     ctx.db.update(licenceImports).set({ updatedAt: sql`now()` }).where(current(fence))
       .catch((err: unknown) => ctx.log.warn({ err, importId: fence.id }, 'licence import heartbeat failed'))
   }, importLimits.heartbeatMs).unref()
 
   try {
-    for await (const line of linesOf(body, digest, importLimits.maxLineBytes)) {
+    for await (const line of linesOf(body, digest, importLimits.maxLineBytes, received)) {
       end = line.end
       lineNo++
       // Lines arrive a chunk at a time and are read without leaving the microtask queue: let the
       // database's answers in now and then, so the batch being written does not wait on this one.
       if (lineNo % importLimits.yieldEveryLines === 0) await new Promise(setImmediate)
+      if (opened === undefined) {
+        if (line.text?.trim() === '') continue
+        opened = await open()
+        const row = opened.row
+        counts = { lines: row.lines, applied: row.applied, rejected: row.rejected }
+        resumeAt = row.committedBytes
+        verified = resumeAt === 0
+        if (opened.kind === 'new') hold(row)
+        else if (opened.kind === 'resumed' && verified) hold(await takeOverImport(ctx.db, row))
+      }
+      if (opened.kind === 'completed') continue
       if (!verified) {
         // Still inside what earlier attempts committed: only prove that it is the same body.
         if (end < resumeAt) continue
-        if (end > resumeAt || lineNo !== opened.committedLines || storedDigest(digest, ctx.hashPersonal) !== opened.committedDigest) throw differentBody()
+        if (end > resumeAt || lineNo !== opened.row.committedLines || storedDigest(digest, ctx.hashPersonal) !== opened.row.committedDigest) throw differentBody()
         verified = true
+        hold(await takeOverImport(ctx.db, opened.row))
         continue
       }
       if (overLimit || line.text?.trim() === '') continue
@@ -185,14 +243,17 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
         : parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo))
       if (batch.length >= importLimits.batchLines) await flush()
     }
+    if (opened === undefined) throw emptyImport()
+    if (opened.kind === 'completed') {
+      if (storedDigest(digest, ctx.hashPersonal) !== opened.row.bodyHash) throw differentBody()
+      return opened
+    }
     if (!verified) throw differentBody()
     await flush()
     await applying
   } catch (err) {
     await applying?.catch(() => {})
-    ctx.log.warn({ err, importId: opened.id, lines: counts.lines }, 'licence import interrupted')
-    await ctx.db.update(licenceImports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(current(fence))
-      .catch((cause: unknown) => ctx.log.error({ err: cause, importId: opened.id }, 'could not mark the import interrupted'))
+    if (receiving()) await leave(ctx, fence, opened!.kind === 'new' && committed === 0, err)
     throw err
   } finally {
     clearInterval(heartbeat)
@@ -200,8 +261,23 @@ export async function runImport (ctx: ImportContext, opened: LicenceImportRow, b
   const [done] = await ctx.db.update(licenceImports)
     .set({ status: 'completed', bodyHash: storedDigest(digest, ctx.hashPersonal), finishedAt: sql`now()`, updatedAt: sql`now()` })
     .where(current(fence)).returning()
-  if (!done) throw superseded(opened.id)
-  return done
+  if (!done) throw superseded(fence.id)
+  return { kind: opened.kind, row: done }
+}
+
+/**
+ * An import this request stops delivering: interrupted, for a retry under its key to go on; or,
+ * when this request opened it and committed nothing, gone, as if it had never been sent.
+ */
+async function leave (ctx: ImportContext, fence: { id: string, attempt: number }, unused: boolean, err: unknown) {
+  const gone = ctx.clientGone()
+  ctx.log[gone ? 'info' : 'warn']({ ...(gone ? {} : { err }), importId: fence.id }, unused ? 'licence import stopped before its first batch' : 'licence import interrupted')
+  try {
+    if (unused) await ctx.db.delete(licenceImports).where(current(fence))
+    else await ctx.db.update(licenceImports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(current(fence))
+  } catch (cause) {
+    ctx.log.error({ err: cause, importId: fence.id }, 'could not mark the import interrupted')
+  }
 }
 
 /** The import, as long as this request still delivers it (no retry has taken it over). */
@@ -235,10 +311,15 @@ async function checkBatch (ctx: ImportContext, batch: Array<Parsed | LineError>,
   for (const p of parsed) {
     const checked = checkLicence(p.input, rules)
     if (checked.failure) errors.push({ line: p.line, ...checked.failure })
+    // The rules refuse a NUL where they read a value (a number, a plate) in words of their own; anywhere else, here.
+    else if (p.nul !== undefined) errors.push(lineProblem(p.line, 'validation_failed', p.nul, 'nul_character', 'holds a NUL character (U+0000), which the register cannot store'))
     else rows.push({ ...checked.values, line: p.line })
   }
   return { rows, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
 }
+
+/** PostgreSQL's jsonb takes no NUL character: should a message ever quote one, it is stored as U+FFFD. */
+const storable = (_name: string, value: unknown) => typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value
 
 /** Commits a checked batch with its counts, refused lines, where it ends, and one audit event. */
 async function commitBatch (
@@ -272,7 +353,7 @@ async function commitBatch (
       await tx.execute(sql`
         insert into licence_import_errors (import_id, line, code, errors)
         select ${fence.id}::uuid, e.line, e.code, e.errors
-        from unnest(${sql.param(errors.map((e) => e.line))}::int[], ${sql.param(errors.map((e) => e.code))}::text[], ${sql.param(errors.map((e) => JSON.stringify(e.errors)))}::jsonb[]) as e(line, code, errors)`)
+        from unnest(${sql.param(errors.map((e) => e.line))}::int[], ${sql.param(errors.map((e) => e.code))}::text[], ${sql.param(errors.map((e) => JSON.stringify(e.errors, storable)))}::jsonb[]) as e(line, code, errors)`)
     }
     const [still] = await tx.update(licenceImports).set({
       lines: mark.counted,

@@ -3,14 +3,13 @@ import type { FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
-import { ProblemError } from '../../lib/problems.js'
-import { unsupportedMediaType } from '../../plugins/errors.js'
+import { clientGone } from '../../plugins/errors.js'
 import {
   bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
-import { bodyDigest, differentBody, runImport } from './import-run.js'
-import { findImport, firstErrors, importPath, importToApi, listImportErrors, listImports, openImport } from './imports.js'
+import { runImport } from './import-run.js'
+import { findImport, firstErrors, importPath, importSlots, importToApi, listImportErrors, listImports, openImport } from './imports.js'
 import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerificationRequest, type IssueLicence
@@ -20,18 +19,16 @@ import { verifyLicence } from './verification.js'
 
 const tags = ['licences']
 const licence = { $ref: 'Licence' }
-const ndjson = 'application/x-ndjson'
 // The registered IssueLicence by reference: the document names it as a component (a bulk import's
 // line has the same shape), and the handler still gets its type.
 const issueLicenceRef = Type.Unsafe<IssueLicence>(Type.Ref('IssueLicence'))
 
-export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number }> = async (app, opts) => {
-  let importsRunning = 0
+export interface LicenceRouteOptions { auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number, minImportBytesPerMinute: number }
+
+export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = async (app, opts) => {
+  const slots = importSlots(opts.maxConcurrentImports)
   const hashId = app.hashPersonal
   const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
-
-  // An import body is read as a stream, line by line, never whole: no body limit applies to it.
-  app.addContentTypeParser(ndjson, (_request, payload, done) => { done(null, payload) })
 
   app.post('/licences', {
     config: { access: ['regulator'] },
@@ -122,22 +119,19 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
   }, async (request) => listTransitions(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 
   app.post('/licence-imports', {
-    config: { access: ['regulator'], streamingBody: true },
-    // Before the body is parsed: a JSON parser would read an NDJSON body as one bad document.
-    onRequest: async (request) => {
-      if (!request.headers['content-type']?.toLowerCase().startsWith(ndjson)) throw unsupportedMediaType(`${ndjson}, one licence as JSON per line`)
-    },
+    // An import body is read as a stream, line by line, never whole: no body limit applies to it.
+    config: { access: ['regulator'], streamingBody: { contentType: 'application/x-ndjson', line: 'LicenceImportLine', description: 'One licence as JSON per line (LicenceImportLine, the body of issueLicence); blank lines are skipped' } },
     schema: {
       operationId: 'importLicences',
       tags,
       summary: 'Bulk import: a stream of NDJSON licences in one request',
       description: [
-        'Send `Content-Type: application/x-ndjson`, one licence per line shaped like the body of issueLicence (blank lines are skipped). Lines are read as they arrive and applied in batches; valid lines land, refused ones are reported with their line number, pointer and code. Up to IMPORT_MAX_LINES lines (5,000,000 by default) of at most 16 KiB each.',
+        'Send `Content-Type: application/x-ndjson`, one licence per line shaped like the body of issueLicence (blank lines are skipped). Lines are read as they arrive and applied in batches; valid lines land, refused ones are reported with their line number, pointer and code. Up to IMPORT_MAX_LINES lines (5,000,000 by default) of at most 16 KiB each. A body with no line is refused (empty_import) and writes nothing.',
         'Progress: the import is a resource; while the request streams, find it with GET /v1/licence-imports?idempotencyKey=… and poll its counts.',
-        'Send an Idempotency-Key: if the connection drops, send the same body with the same key and the import continues: a line already applied is counted, never applied twice. Once completed, the same key and body replay the result; another body is a 422.'
+        'Send an Idempotency-Key: if the connection drops, send the same body with the same key and the import continues: a line already applied is counted, never applied twice. Once completed, the same key and body replay the result; another body is a 422.',
+        'An agency runs one import at a time (another is a 409 import_already_running) and an instance IMPORT_MAX_CONCURRENT (503); a sender slower than IMPORT_MIN_BYTES_PER_MINUTE is cut off, its committed batches kept for a retry.'
       ].join('\n\n'),
       headers: IdempotencyHeaders,
-      body: { content: { [ndjson]: { schema: { description: 'One IssueLicence JSON object per line' } } } },
       response: {
         200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }, ['Location']),
         201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }, ['Location']),
@@ -145,22 +139,11 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
       }
     }
   }, async (request, reply) => {
-    if (importsRunning >= opts.maxConcurrentImports) {
-      throw new ProblemError('service_unavailable', `${importsRunning} bulk imports are running on this instance, the most it runs at once; retry shortly`, { retryAfterSeconds: 30 })
-    }
+    const key = request.headers['idempotency-key']
     // Held while this request works on its import, whatever becomes of the connection.
-    importsRunning++
+    const slot = slots.take(request.principal, key)
     try {
-      const body = request.body as Readable
-      const key = request.headers['idempotency-key']
-      const opened = await openImport(app.db, request.principal, key)
-      if (opened.kind === 'completed') {
-        if (await bodyDigest(body, hashId) !== opened.row.bodyHash) throw differentBody()
-        // The answer the import completed with: 201 when one request delivered it, 200 after a retry.
-        reply.header('idempotent-replayed', 'true')
-        return reply.code(opened.row.attempts === 1 ? 201 : 200).header('location', importPath(opened.row.id)).send(importToApi(opened.row, await firstErrors(app.db, opened.row.id)))
-      }
-      const done = await runImport({
+      const outcome = await runImport({
         db: app.db,
         registry: app.jurisdictions,
         principal: request.principal,
@@ -168,11 +151,21 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<{ auditTrail: boolean, max
         requestId: request.id,
         auditTrail: opts.auditTrail,
         log: request.log,
-        maxLines: opts.maxImportLines
-      }, opened.row, body)
-      return reply.code(opened.kind === 'new' ? 201 : 200).header('location', importPath(done.id)).send(importToApi(done, await firstErrors(app.db, done.id)))
+        maxLines: opts.maxImportLines,
+        minBytesPerMinute: opts.minImportBytesPerMinute,
+        clientGone: () => clientGone(request)
+      }, request.body as Readable, async () => {
+        const opened = await openImport(app.db, request.principal, key)
+        slot.importId = opened.row.id
+        return opened
+      })
+      const { kind, row } = outcome
+      // A replay answers as the import completed: 201 when one request delivered it, 200 after a retry.
+      if (kind === 'completed') reply.header('idempotent-replayed', 'true')
+      const status = kind === 'completed' ? (row.attempts === 1 ? 201 : 200) : kind === 'new' ? 201 : 200
+      return reply.code(status).header('location', importPath(row.id)).send(importToApi(row, await firstErrors(app.db, row.id)))
     } finally {
-      importsRunning--
+      slots.release(slot)
     }
   })
 

@@ -192,6 +192,9 @@ export const IssueLicenceBody = TaggedUnion('type', [
 
 export type IssueLicence = Static<typeof IssueLicenceBody>
 
+/** One line of a bulk import: the body of issueLicence, named so that a client generates a type for it. */
+export const LicenceImportLine = { ...IssueLicenceBody, $id: 'LicenceImportLine', description: 'One line of a bulk import (application/x-ndjson): a licence shaped like the body of issueLicence' }
+
 export const LicenceListQuery = Type.Object({
   ...PageQuery,
   type: Type.Optional(LicenceType),
