@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { buildValidator } from './validation.js'
 import type { FastifySchema, FastifySchemaCompiler, RouteOptions } from 'fastify'
 import { unsupportedMediaType } from './errors.js'
 
@@ -67,7 +68,7 @@ export default fp(async function requestBodies (app) {
       ...route.schema,
       body: { content: { [streaming.contentType]: { schema: { $ref: streaming.line } } } }
     } as FastifySchema
-    const inherited = (route.validatorCompiler ?? this.validatorCompiler) as FastifySchemaCompiler<unknown>
+    const inherited = (route.validatorCompiler ?? buildValidator(this.getSchemas())) as FastifySchemaCompiler<unknown>
     route.validatorCompiler = (definition) => definition.httpPart === 'body' ? () => true : inherited(definition)
   })
 }, { name: 'request-bodies', fastify: '5.x', dependencies: ['errors'] })
