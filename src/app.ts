@@ -4,6 +4,7 @@ import { withoutQueryValues } from './db/errors.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { requestId } from './lib/request-id.js'
+import { lazySerializers } from './lib/serializers.js'
 import database from './plugins/database.js'
 import errors, { clientErrorProblem } from './plugins/errors.js'
 import health from './plugins/health.js'
@@ -65,7 +66,8 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
-    clientErrorHandler: clientErrorProblem
+    clientErrorHandler: clientErrorProblem,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installValidators(app)

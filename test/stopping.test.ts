@@ -1,0 +1,43 @@
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureBuilt, isAlive, logLines, npmStart, within } from './helpers/processes.js'
+
+// `npm start` as a supervisor (systemd, a container runtime, a terminal) runs it: the embedded
+// database on a folder of its own, whatever TEST_DATABASE_URL says, since its lock is the point.
+ensureBuilt()
+
+const shutdownLines = (stdout: string) => logLines(stdout).filter((line) => line.msg === 'shutting down: finishing in-flight requests')
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  t.test(`${signal} sent to the npm start process stops node gracefully, and the next start on the same folder starts`, async (t) => {
+    const dir = t.testdir()
+    const server = await npmStart(t, { DATA_DIR: dir })
+    t.equal((await fetch(`http://127.0.0.1:${server.port}/readyz`)).status, 200, 'ready')
+
+    process.kill(server.process.pid!, signal)
+    const exit = await within(server.exited, 20_000, 'npm start did not exit')
+    t.same(exit, { code: 0, signal: null }, 'npm exits with the server\'s clean exit')
+    t.match(shutdownLines(server.stdout()), [{ signal, pid: server.serverPid }], 'node itself received the signal and shut down gracefully')
+    t.notOk(isAlive(server.serverPid), 'no node process of it is left')
+    t.notOk(existsSync(join(dir, 'pglite.lock')), 'the embedded database was closed and its lock released')
+    t.notMatch(server.stderr(), /\n\s+at /, 'no stack trace')
+
+    const again = await npmStart(t, { DATA_DIR: dir })
+    t.equal((await fetch(`http://127.0.0.1:${again.port}/readyz`)).status, 200, 'the next start on the same folder is ready')
+    process.kill(again.process.pid!, 'SIGTERM')
+    t.same(await within(again.exited, 20_000, 'npm start did not exit'), { code: 0, signal: null })
+  })
+}
+
+t.test('Ctrl-C in a terminal (SIGINT to npm and node at once, then forwarded by npm) is one graceful stop', async (t) => {
+  const dir = t.testdir()
+  // In a process group of its own, as a terminal's foreground job is.
+  const server = await npmStart(t, { DATA_DIR: dir }, { detached: true })
+  process.kill(-server.process.pid!, 'SIGINT')
+  t.same(await within(server.exited, 20_000, 'npm start did not exit'), { code: 0, signal: null })
+  t.equal(shutdownLines(server.stdout()).length, 1, 'one shutdown')
+  t.notMatch(server.stderr(), /second SIGINT/, 'the forwarded copy of the same signal is not taken for an impatient second one')
+  t.notOk(isAlive(server.serverPid))
+  t.notOk(existsSync(join(dir, 'pglite.lock')))
+})
