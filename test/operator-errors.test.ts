@@ -1,33 +1,9 @@
-import t, { type Test } from 'tap'
-import { ensureBuilt, npm, npmStart, within } from './helpers/processes.js'
+import t from 'tap'
+import { ensureBuilt, npm, npmStart, refused, within } from './helpers/processes.js'
 
 // What an operator sees for their own mistakes: one sentence saying what to do, exit code 1, and
 // no stack trace (a stack trace means a bug). The embedded database unless a case names a URL.
 ensureBuilt()
-
-async function refused (t: Test, args: string[], env: Record<string, string>, says: RegExp) {
-  const command = npm(t, args, env)
-  const { code } = await within(command.exited, 60_000, `npm ${args.join(' ')} did not exit`)
-  t.not(code, 0, 'exits with an error code')
-  const lines = command.stderr().split('\n').filter((line) => line.trim() !== '')
-  t.equal(lines.length, 1, 'one line on stderr')
-  t.match(lines[0], says, 'saying what happened and what to do')
-  t.notMatch(command.stdout() + command.stderr(), /\n\s+at /, 'no stack trace')
-}
-
-t.test('the embedded database held by a running server: a second npm start and npm run keys each name the process', async (t) => {
-  const dir = t.testdir()
-  const server = await npmStart(t, { DATA_DIR: dir })
-  const held = new RegExp(`open in process ${server.serverPid}: stop that process first`)
-  await refused(t, ['start'], { DATA_DIR: dir }, held)
-  await refused(t, ['run', 'keys', '--', 'list'], { DATA_DIR: dir }, new RegExp(`^keys: The embedded database .*${held.source}`))
-  process.kill(server.process.pid!, 'SIGTERM')
-  await server.exited
-
-  // Started again with another personal data key than the one this database was made with.
-  await refused(t, ['start'], { DATA_DIR: dir, PERSONAL_DATA_KEY: 'another-key-another-key-another-key' },
-    /^The personal data key \(PERSONAL_DATA_KEY\) is not the one this database's driver ID hashes were made with: start with that key/)
-})
 
 t.test('a DATABASE_URL that is not a URL, or where no PostgreSQL answers', async (t) => {
   const dir = t.testdir()

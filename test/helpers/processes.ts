@@ -1,3 +1,4 @@
+import type { Test } from 'tap'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -99,4 +100,15 @@ export function within<T> (promise: Promise<T>, ms: number, what: string): Promi
     promise,
     new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} after ${ms} ms`)), ms) })
   ]).finally(() => clearTimeout(timer))
+}
+
+/** `npm <args>` refused as an operator's mistake: exit code ≠ 0, one line on stderr matching `says`, no stack trace. */
+export async function refused (t: Test, args: string[], env: Record<string, string>, says: RegExp) {
+  const command = npm(t, args, env)
+  const { code } = await within(command.exited, 60_000, `npm ${args.join(' ')} did not exit`)
+  t.not(code, 0, 'exits with an error code')
+  const lines = command.stderr().split('\n').filter((line) => line.trim() !== '')
+  t.equal(lines.length, 1, 'one line on stderr')
+  t.match(lines[0], says, 'saying what happened and what to do')
+  t.notMatch(command.stdout() + command.stderr(), /\n\s+at /, 'no stack trace')
 }
