@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { ProblemError } from './lib/problems.js'
 import { requestId } from './lib/request-id.js'
+import { lazySerializers } from './lib/serializers.js'
 import database from './plugins/database.js'
 import errors, { clientErrorProblem, rawProblem, routerProblem } from './plugins/errors.js'
 import health from './plugins/health.js'
@@ -65,8 +66,9 @@ export async function buildApp ({ config, logger, auditTrail = true }: AppOption
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
     clientErrorHandler: clientErrorProblem,
-    // Fastify types this factory for its own Ajv; ours takes Fastify's route schema the same way.
-    schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
+    // Every context validates with the service's Ajv (Fastify types this factory for its own; ours
+    // takes the route schema the same way), and compiles a status's serializer when first sent.
+    schemaController: { compilersFactory: { buildValidator: buildValidator as never, buildSerializer: lazySerializers() } },
     // Typed per route by Fastify; this one handler serves every route.
     frameworkErrors: routerProblem as never
   }).withTypeProvider<TypeBoxTypeProvider>()

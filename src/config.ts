@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { OperatorError } from './lib/operator-error.js'
 
 // The whole runtime configuration, read from the environment once by server.ts.
 export const ConfigSchema = Type.Object({
@@ -31,7 +32,33 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>
 
 export function loadConfig (env: Record<string, string | undefined>): Config {
-  return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+  } catch (err) {
+    throw refusedEnvironment(err)
+  }
+  if (config.DATABASE_URL && !(/^postgres(ql)?:\/\//.test(config.DATABASE_URL) && URL.canParse(config.DATABASE_URL))) {
+    throw new OperatorError('DATABASE_URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database, or unset it to use the embedded database')
+  }
+  return config
+}
+
+interface EnvError { instancePath: string, keyword: string, message?: string }
+
+/** One sentence naming each refused variable and its rule; never the value, which may be a secret. */
+function refusedEnvironment (err: unknown): Error {
+  const errors = (err as { errors?: EnvError[] }).errors
+  if (!errors) return err as Error
+  const rules = new Map<string, string>()
+  for (const { instancePath, keyword, message } of errors) {
+    const name = instancePath.slice(1)
+    // A union of literals fails once per literal, then as a whole: say which values it takes.
+    if (keyword === 'const') continue
+    const choices = keyword === 'anyOf' ? (ConfigSchema.properties[name as keyof Config] as { anyOf?: Array<{ const: string }> } | undefined)?.anyOf : undefined
+    rules.set(name, choices ? `must be one of ${choices.map((c) => c.const).join(', ')}` : message ?? 'is invalid')
+  }
+  return new OperatorError(`Fix the environment: ${[...rules].map(([name, rule]) => `${name} ${rule}`).join('; ')} (README.md's Configuration lists every variable)`, { cause: err })
 }
 
 /** The defaults, with overrides: what tests and scripts start from. */

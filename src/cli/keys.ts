@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { desc } from 'drizzle-orm'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
+import { operatorMessage } from '../lib/operator-error.js'
 import { openDatabase } from '../db/client.js'
 import { systemPrincipal } from '../auth/principal.js'
 import { apiKeys } from '../modules/api-keys/table.js'
@@ -18,17 +19,29 @@ which must not be in use by a running server):
   npm run keys -- list
   npm run keys -- revoke <key id>`
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    role: { type: 'string' },
-    label: { type: 'string' },
-    agency: { type: 'string' },
-    enterprise: { type: 'string' },
-    expires: { type: 'string' },
-    help: { type: 'boolean' }
-  }
-})
+/** A mistake in the command or its environment: one line saying what to do, no stack trace. */
+function refuse (err: unknown): never {
+  console.error(`keys: ${operatorMessage(err) ?? (err as Error).message}`)
+  process.exit(err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS') ? 2 : 1)
+}
+
+let args
+try {
+  args = parseArgs({
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      label: { type: 'string' },
+      agency: { type: 'string' },
+      enterprise: { type: 'string' },
+      expires: { type: 'string' },
+      help: { type: 'boolean' }
+    }
+  })
+} catch (err) {
+  refuse(err)
+}
+const { values, positionals } = args
 
 const [command, id] = positionals
 if (values.help || !command) {
@@ -36,11 +49,16 @@ if (values.help || !command) {
   process.exit(command || values.help ? 0 : 2)
 }
 
-const config = loadConfig(process.env)
-const database = openDatabase(config, pino({ level: 'warn' }))
+let database
+try {
+  database = openDatabase(loadConfig(process.env), pino({ level: 'warn' }))
+  await database.migrate()
+} catch (err) {
+  await database?.close().catch(() => {})
+  refuse(err)
+}
 const operator = systemPrincipal('operator command')
 try {
-  await database.migrate()
   if (command === 'create') {
     const role = values.role as typeof keyRoles[number]
     if (!keyRoles.includes(role)) throw new Error(`--role must be one of ${keyRoles.join(', ')}`)

@@ -10,7 +10,9 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
+import { OperatorError } from '../lib/operator-error.js'
 import { migrationsDir } from '../paths.js'
+import { startFromTemplate, templateArchive } from './pglite-template.js'
 import * as schema from './schema.js'
 
 /** The one handle type every service takes: node-postgres, PGlite, or a transaction of either. */
@@ -68,6 +70,17 @@ function redactUrl (url: string): string {
   }
 }
 
+/** Why the first connection failed, as the operator fixes it: the server's own words and what to change. */
+function unreachable (location: string, err: unknown): OperatorError {
+  const { code, message } = err as { code?: string, message?: string }
+  const fix = code === '3D000'
+    ? 'create that database, or name another in DATABASE_URL'
+    : code === '28P01' || code === '28000'
+      ? 'fix the user or password in DATABASE_URL'
+      : 'start PostgreSQL, or fix the host and port in DATABASE_URL'
+  return new OperatorError(`Cannot connect to PostgreSQL at ${location} (${message || code || 'no answer'}): ${fix}`, { cause: err })
+}
+
 export function connectPostgres (config: Config, log: FastifyBaseLogger): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -90,7 +103,7 @@ export function connectPostgres (config: Config, log: FastifyBaseLogger): Databa
     location: redactUrl(config.DATABASE_URL!),
     pool,
     async migrate () {
-      const client = await pool.connect()
+      const client = await pool.connect().catch((err: unknown) => { throw unreachable(redactUrl(config.DATABASE_URL!), err) })
       try {
         // Replicas starting together migrate one at a time.
         await client.query('select pg_advisory_lock($1)', [migrationLockId])
@@ -120,7 +133,7 @@ function lockFolder (folder: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const holder = Number(readFileSync(file, 'utf8'))
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`The embedded database in ${folder} is open in process ${holder}: stop that process first (npm run keys needs the server stopped), or run both on PostgreSQL with DATABASE_URL`)
+        throw new OperatorError(`The embedded database in ${folder} is open in process ${holder}: stop that process first (npm run keys needs the server stopped), or run both on PostgreSQL with DATABASE_URL`)
       }
       unlinkSync(file)
     }
@@ -143,7 +156,9 @@ export function openPglite (config: Config): DatabaseHandle {
   const folder = join(config.DATA_DIR, 'pglite')
   if (!inMemory) mkdirSync(folder, { recursive: true })
   const unlock = inMemory ? () => {} : lockFolder(folder)
-  const client = new PGlite(inMemory ? undefined : folder)
+  if (!inMemory) startFromTemplate(folder)
+  const template = inMemory ? templateArchive() : undefined
+  const client = new PGlite(inMemory ? { ...(template ? { loadDataDir: template } : {}) } : { dataDir: folder })
   const db = drizzlePglite({ client, schema }) as unknown as Database
   return {
     db,

@@ -5,6 +5,7 @@ import { dirname } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { Config } from '../config.js'
 import { serviceSecrets } from '../db/system-tables.js'
+import { OperatorError } from '../lib/operator-error.js'
 import { installationFile } from '../paths.js'
 
 declare module 'fastify' {
@@ -42,7 +43,7 @@ export function keyFromFile (file: string | undefined): string {
     }
   }
   const key = readFileSync(file, 'utf8').trim()
-  if (key.length < 32) throw new Error(`The personal data key in ${file} is shorter than 32 characters; restore the key this database was made with, or set PERSONAL_DATA_KEY`)
+  if (key.length < 32) throw new OperatorError(`The personal data key in ${file} is shorter than 32 characters; restore the key this database was made with, or set PERSONAL_DATA_KEY`)
   return key
 }
 
@@ -57,7 +58,7 @@ export default fp<{ config: Config }>(async function personalData (app, { config
   await app.db.insert(serviceSecrets).values({ name: 'personal-data-key-check', value: check }).onConflictDoNothing()
   const [stored] = await app.db.select().from(serviceSecrets).where(eq(serviceSecrets.name, 'personal-data-key-check'))
   if (stored!.value !== check) {
-    throw new Error(`The personal data key (${configured ? 'PERSONAL_DATA_KEY' : file ?? 'generated in memory'}) is not the one this database's driver ID hashes were made with; start with that key`)
+    throw new OperatorError(`The personal data key (${configured ? 'PERSONAL_DATA_KEY' : file ?? 'generated in memory'}) is not the one this database's driver ID hashes were made with: start with that key (set PERSONAL_DATA_KEY to it, or restore its file)`)
   }
   if (!configured && config.DATABASE_URL) {
     app.log.warn({ file }, 'PERSONAL_DATA_KEY is not set: the key is kept in a file here; replicas must share one key, so set PERSONAL_DATA_KEY in production')

@@ -1,0 +1,5 @@
+import { makePgliteTemplate } from '../db/pglite-template.js'
+
+// Run by `npm ci` (prepare), after the build: see src/db/pglite-template.ts.
+const file = await makePgliteTemplate()
+console.log(`PGlite template ${file}`)
