@@ -77,3 +77,16 @@ t.test('every route × every role answers as the access table says', async (t) =
 t.test('a /v1 route that declares no access rule stops the app from starting', async (t) => {
   await t.rejects(testApp(t, {}, (app) => { app.get('/v1/forgotten', async () => ({ leaked: true })) }), /declares no access rule/)
 })
+
+t.test('a /v1 route the document cannot describe stops the app from starting', async (t) => {
+  await t.rejects(testApp(t, {}, (app) => { app.get('/v1/undocumented', { config: { access: ['admin'] } }, async () => ({})) }), /missing from its schema: operationId, tags, summary, documented success response/)
+  await t.rejects(testApp(t, {}, (app) => {
+    app.get('/v1/no-answer', { config: { access: ['admin'] }, schema: { operationId: 'noAnswer', tags: ['health'], summary: 'x', response: { 404: { description: 'x', type: 'null' } } } }, async () => null)
+  }), /missing from its schema: documented success response/)
+})
+
+t.test('a module whose route names a schema nobody registered stops the app from starting', async (t) => {
+  await t.rejects(testApp(t, {}, (app) => {
+    app.get('/v1/dangling', { config: { access: ['admin'] }, schema: { operationId: 'dangling', tags: ['health'], summary: 'x', response: { 200: { $ref: 'NoSuchSchema' } } } }, async () => ({}))
+  }), /NoSuchSchema/)
+})

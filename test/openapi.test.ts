@@ -41,7 +41,12 @@ t.test('the OpenAPI document', async (t) => {
         ids.add(op.operationId!)
         t.ok(op.tags?.length, `${name} tags`)
         t.ok(op.summary, `${name} summary`)
-        for (const [status, response] of Object.entries(op.responses)) {
+        for (const [status, declared] of Object.entries(op.responses)) {
+          // Shared answers are components; each is checked as what it refers to.
+          const ref = (declared as { $ref?: string }).$ref
+          if (Number(status) >= 400) t.ok(ref?.startsWith('#/components/responses/'), `${name} ${status} is a shared response component`)
+          const response = ref ? document.components.responses[ref.split('/').at(-1)!] : declared
+          if (!t.ok(response, `${name} ${status} resolves`)) continue
           t.ok(response.description && response.description !== 'Default Response', `${name} ${status} described`)
           if (status !== '304') t.ok(Object.values(response.content ?? {})[0]?.schema, `${name} ${status} has a schema`)
           if (Number(status) >= 400) t.ok(response.content?.['application/problem+json'], `${name} ${status} is problem+json`)
@@ -95,4 +100,30 @@ t.test('the OpenAPI document', async (t) => {
     }
     t.same(undescribed, [])
   })
+})
+
+t.test('what the document promises of headers and parameters', async (t) => {
+  const document = JSON.parse(readFileSync(openapiPath, 'utf8'))
+  for (const name of ['ETag', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'X-Request-Id', 'WWW-Authenticate']) {
+    t.ok(document.components.headers[name]?.schema, `${name} is a header component`)
+  }
+  t.match(document.components.responses.Unauthorized.headers, { 'WWW-Authenticate': { $ref: '#/components/headers/WWW-Authenticate' } })
+  t.match(document.components.responses.TooManyRequests.headers, { 'Retry-After': { $ref: '#/components/headers/Retry-After' } })
+  t.match(document.paths['/v1/licences'].post.responses['201'].headers, { Location: { $ref: '#/components/headers/Location' }, ETag: { $ref: '#/components/headers/ETag' }, 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } })
+  let lists = 0
+  for (const [path, item] of Object.entries<Record<string, { parameters?: Array<{ in: string, name: string, required?: boolean, schema?: { default?: unknown } }>, responses: Record<string, unknown> }>>(document.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      for (const p of op.parameters ?? []) {
+        if (p.in === 'query' && p.schema?.default !== undefined) t.notOk(p.required, `${method} ${path} ${p.name} has a default and is not required`)
+        if (p.name === 'limit') lists++
+        if (p.in === 'header' && p.name === 'if-match') {
+          t.equal(p.required, true, `${method} ${path} requires If-Match`)
+          t.ok(op.responses['428'], `${method} ${path} documents 428`)
+        }
+        if (p.in === 'header' && p.name === 'idempotency-key') t.ok(op.responses['409'] && op.responses['422'], `${method} ${path} documents in-flight 409 and reused-key 422`)
+      }
+      if (path.startsWith('/v1/public')) t.ok(op.responses['401'], `${method} ${path}: a bad key on a public route is 401`)
+    }
+  }
+  t.ok(lists >= 11, `every list documents limit (${lists})`)
 })

@@ -20,23 +20,45 @@ declare module 'fastify' {
 // Relative, so Swagger UI's "Try it out" calls the instance that served the document, wherever it runs.
 export const apiServers = [{ url: '/', description: 'The instance serving this document' }]
 
+/** The $refs to named schemas anywhere in a route's schema. */
+function refsIn (value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) refsIn(item, out)
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '$ref' && typeof inner === 'string' && !inner.startsWith('#')) out.push(inner)
+      else refsIn(inner, out)
+    }
+  }
+  return out
+}
+
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and Swagger UI at /docs. */
 export default fp(async function openapi (app) {
   // What each operation answers, by operationId, gathered as routes are documented.
   const contracts: Contracts = new Map()
   app.addSchema(ProblemDetailSchema)
   app.addSchema(ProblemSchema)
+  // Every named schema a route refers to must be registered by its module before the app serves:
+  // serializers compile lazily, so an unregistered one would otherwise surface as a 500 later.
+  const referenced: Array<{ ref: string, route: string }> = []
+  app.addHook('onReady', async function () {
+    const known = this.getSchemas()
+    const dangling = referenced.filter(({ ref }) => !(ref.split('#')[0]! in known))
+    if (dangling.length > 0) throw new Error(`schemas referred to but not registered: ${dangling.map(({ ref, route }) => `${ref} (${route})`).join(', ')}`)
+  })
   // A route the document cannot describe stops the app from starting, as one without an access rule does.
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { hide?: boolean, operationId?: string, tags?: string[], summary?: string, response?: Record<string, unknown> } | undefined
-    if (schema?.hide || route.method === 'HEAD' || !(route.url.startsWith('/v1') || route.url === '/healthz' || route.url === '/readyz')) return
+    // A route without an access rule is the auth plugin's to refuse, with its own message.
+    if (schema?.hide || route.method === 'HEAD' || !route.config?.access) return
     const missing = [
-      !schema?.operationId && 'an operationId',
+      !schema?.operationId && 'operationId',
       !schema?.tags?.length && 'tags',
-      !schema?.summary && 'a summary',
-      !Object.keys(schema?.response ?? {}).some((status) => Number(status) >= 200 && Number(status) < 300) && 'a documented success response'
+      !schema?.summary && 'summary',
+      !Object.keys(schema?.response ?? {}).some((status) => Number(status) >= 200 && Number(status) < 300) && 'documented success response'
     ].filter(Boolean)
-    if (missing.length > 0) throw new Error(`${String(route.method)} ${route.url} has no ${missing.join(', ')} in its schema`)
+    if (missing.length > 0) throw new Error(`${String(route.method)} ${route.url} is missing from its schema: ${missing.join(', ')}`)
+    for (const ref of refsIn(schema)) referenced.push({ ref, route: `${String(route.method)} ${route.url}` })
   })
   await app.register(swagger, {
     openapi: {

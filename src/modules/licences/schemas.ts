@@ -116,8 +116,8 @@ export type LicenceApi = Static<typeof LicenceSchema>
 /** A licence as the audit trail keeps it: every field of every type, without the warnings. */
 export const LicenceRecordSchema = Type.Object({
   type: LicenceType,
-  ...Object.fromEntries(Object.entries(licenceFields).filter(([k]) => k !== 'warnings')) as Omit<typeof licenceFields, 'warnings'>
-}, { $id: 'LicenceRecord', additionalProperties: false, description: 'A licence as recorded in the audit trail (a Licence without its warnings)' })
+  ...Object.fromEntries(Object.entries(licenceFields).filter(([k]) => k !== 'warnings' && k !== 'enterpriseName')) as Omit<typeof licenceFields, 'warnings' | 'enterpriseName'>
+}, { $id: 'LicenceRecord', additionalProperties: false, description: 'A licence as recorded in the audit trail (a Licence without its warnings, and without its enterprise’s name, which is the enterprise’s record)' })
 
 // What a body may carry by type; a field of another type is refused as not_allowed.
 const forbidden = (description: string) => Type.Optional(Type.Never({ description }))
