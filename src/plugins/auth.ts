@@ -68,7 +68,7 @@ export default fp<AuthOptions>(async function auth (app, opts) {
     for (const method of [route.method].flat()) accessRules.push({ method, url: route.url, access })
   })
 
-  // Every authenticated request runs this: prepared once, parsed and planned once per connection.
+  // Prepared once, parsed once per connection; run at most once a second per key (see keyCacheMs).
   const keyByPrefix = app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode, agencyKind: agencies.kind })
     .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId))
     .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
@@ -77,11 +77,17 @@ export default fp<AuthOptions>(async function auth (app, opts) {
   type KeyRow = Awaited<ReturnType<typeof keyByPrefix.execute>>[number]
   // The row as read and the principal it makes, both reused until `until`.
   const cachedKeys = new Map<string, { row: KeyRow, principal: Principal, until: number }>()
-  app.decorate('forgetApiKeys', () => cachedKeys.clear())
+  // Bumped by every forget, so that a lookup which read the row before a revocation committed is not kept after it.
+  let generation = 0
+  app.decorate('forgetApiKeys', () => {
+    generation++
+    cachedKeys.clear()
+  })
 
   async function lookUp (prefix: string, now: number) {
     const cached = cachedKeys.get(prefix)
     if (cached && cached.until > now) return cached
+    const readIn = generation
     const [row] = await keyByPrefix.execute({ prefix })
     if (!row) return undefined
     const key = row.key
@@ -93,8 +99,9 @@ export default fp<AuthOptions>(async function auth (app, opts) {
       enterpriseId: key.enterpriseId,
       jurisdictionCodes: row.agencyJurisdiction ? app.jurisdictions.subtree(row.agencyJurisdiction) : []
     })
-    if (cachedKeys.size >= keyCacheSize) cachedKeys.clear()
     const entry = { row, principal, until: now + keyCacheMs }
+    if (readIn !== generation) return entry
+    if (cachedKeys.size >= keyCacheSize) cachedKeys.clear()
     cachedKeys.set(prefix, entry)
     return entry
   }
