@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -187,6 +188,8 @@ export function preparedShape<T extends { execute: (values: Record<string, unkno
 ): { execute: () => ReturnType<T['execute']> } {
   const values: Record<string, unknown> = {}
   const prepare = build(<T>(name: string, value: T): T | Placeholder => { values[name] = value; return sql.placeholder(name) })
-  const statement = preparedOnce(db, `${list}:${role}:${Object.keys(values).join(',')}`, prepare)
+  // PostgreSQL cuts statement names at 63 bytes, which would merge shapes: the shape is named by its hash.
+  const shape = createHash('sha256').update(`${role}:${Object.keys(values).join(',')}`).digest('hex').slice(0, 24)
+  const statement = preparedOnce(db, `${list}_${shape}`, prepare)
   return { execute: () => statement.execute(values) as ReturnType<T['execute']> }
 }
