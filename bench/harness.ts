@@ -11,6 +11,9 @@ import pg from 'pg'
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+// Each side is first loaded unmeasured for this long, so that neither is timed while V8 still compiles it.
+export const warmUpSeconds = Number(process.env.BENCH_WARM_UP_SECONDS ?? 3)
+export const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 
 /** What every process of a benchmark configures the API with: PostgreSQL, a shared personal-data key, no demo data. */
 export const benchConfig = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, DEMO_DATA: false, PERSONAL_DATA_KEY: 'benchmark-personal-data-key-0123456789' })
@@ -71,23 +74,27 @@ export async function stopServers (children: ChildProcess[]) {
 export interface Request { method?: 'GET' | 'PATCH', path: string, headers?: Record<string, string>, body?: string }
 export interface Figures { rps: number, p99: number }
 
-async function load (port: number, next: () => Request): Promise<Figures> {
+async function load (port: number, next: () => Request, duration = seconds): Promise<Figures> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
-    duration: seconds,
+    duration,
     requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }]
   })
   if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors on port ${port}`)
   return { rps: result.requests.average, p99: result.latency.p99 }
 }
 
-/** The measured side against its baseline, interleaved twice so machine drift touches both alike. */
+/**
+ * The measured side against its baseline, both warmed up first, then interleaved in alternating
+ * order (baseline first, then measured first, …) so that drift of a shared machine touches both alike.
+ */
 export async function compare (label: string, sides: { measured: [string, number], baseline: [string, number] }, next: () => Request) {
   const runs: Figures[][] = [[], []]
-  for (let round = 0; round < 2; round++) {
-    runs[1]!.push(await load(sides.baseline[1], next))
-    runs[0]!.push(await load(sides.measured[1], next))
+  if (warmUpSeconds > 0) for (const side of [sides.baseline, sides.measured]) await load(side[1], next, warmUpSeconds)
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [1, 0] : [0, 1]
+    for (const which of order) runs[which]!.push(await load((which === 0 ? sides.measured : sides.baseline)[1], next))
   }
   const mean = (xs: Figures[]) => ({ rps: xs.reduce((s, x) => s + x.rps, 0) / xs.length, p99: xs.reduce((s, x) => s + x.p99, 0) / xs.length })
   const [measured, baseline] = [mean(runs[0]!), mean(runs[1]!)]

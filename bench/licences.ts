@@ -21,7 +21,7 @@ import { registerEnterprise } from '../src/modules/enterprises/service.js'
 import { organisationCodeCheck, usccCheckCharacter } from '../src/modules/enterprises/uscc.js'
 import { addDays, dateIn } from '../src/modules/licences/lifecycle.js'
 import { samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { benchConfig, benchDatabases, compare, connections, seconds, startServer, stopServers } from './harness.js'
+import { benchConfig, benchDatabases, compare, connections, rounds, seconds, startServer, stopServers, warmUpSeconds } from './harness.js'
 
 const total = Number(process.env.BENCH_LICENCES ?? 1_000_000)
 const linesPerChunk = 500
@@ -125,7 +125,7 @@ try {
   const [apiUrl, copyUrl] = [await databases.create(), await databases.create('_copy')]
   const api = await prepare(apiUrl)
   const baseline = await prepare(copyUrl)
-  console.log(`PostgreSQL; ${total.toLocaleString('en')} vehicle certificates; then ${connections} connections, ${seconds} s a run, each side run twice interleaved`)
+  console.log(`PostgreSQL; ${total.toLocaleString('en')} vehicle certificates; then ${connections} connections, ${seconds} s a run, each side warmed up ${warmUpSeconds} s, then run ${rounds} times interleaved`)
 
   // Baseline: the rows, already checked and shaped, copied straight into the same table and indexes.
   const copyPool = new pg.Pool({ connectionString: copyUrl, max: 1 })

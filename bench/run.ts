@@ -1,6 +1,6 @@
 // `npm run bench`: the API beside a bare Fastify + pg handler, same queries, same run, on PostgreSQL:
-// point read of an enterprise and a filtered list page at 10,000 and at 100,000 enterprises; then
-// enterprise updates with the audit trail beside the same API with it off.
+// point read of an enterprise and a filtered list page at 10,000 and at 100,000 enterprises (and one
+// that matches nothing); then enterprise updates with the audit trail beside the same API with it off.
 import type { ChildProcess } from 'node:child_process'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
@@ -11,7 +11,7 @@ import { systemPrincipal } from '../src/auth/principal.js'
 import { createAgency } from '../src/modules/agencies/service.js'
 import { issueApiKey } from '../src/modules/api-keys/service.js'
 import { audited } from '../src/modules/audit/trail.js'
-import { adminUrl, benchConfig, benchDatabases, compare, connections, seconds, startServer, stopServers, type Request } from './harness.js'
+import { adminUrl, benchConfig, benchDatabases, compare, connections, rounds, seconds, startServer, stopServers, warmUpSeconds, type Request } from './harness.js'
 
 const districts = ['440103', '440104', '440105', '440106', '440111', '440112', '350203', '350206', '320612', '320613', '500103', '500105']
 const sectorSets = [['ride_hailing'], ['bike_share'], ['car_share'], ['car_share', 'ride_hailing']]
@@ -67,7 +67,7 @@ try {
   const asAdmin = { authorization: `Bearer ${keys.admin}` }
   const listPath = () => ({ path: '/v1/enterprises?sector=ride_hailing&jurisdiction=440100&status=active&limit=50', headers: asAdmin })
 
-  console.log(`PostgreSQL ${adminUrl.replace(/\/\/.*@/, '//…@')}; ${connections} connections, ${seconds} s a run, each side run twice interleaved`)
+  console.log(`PostgreSQL ${adminUrl.replace(/\/\/.*@/, '//…@')}; ${connections} connections, ${seconds} s a run, each side warmed up ${warmUpSeconds} s, then run ${rounds} times interleaved`)
   // BENCH_ONLY=point or =write runs just that part (for profiling it alone).
   const only = process.env.BENCH_ONLY
   const lists = only === undefined
@@ -77,6 +77,9 @@ try {
   const pick = () => ({ path: `/v1/enterprises/${ids[Math.floor(Math.random() * ids.length)]}`, headers: asAdmin })
   const point = only !== 'write' ? await compare('point read at 100,000 enterprises', reads, pick) : undefined
   const large = lists ? await compare('list page at 100,000 enterprises', reads, listPath) : undefined
+  // No enterprise has exited: a page with nothing on it, where the fixed cost per request is all there is.
+  const noMatch = () => ({ path: '/v1/enterprises?sector=bike_share&jurisdiction=440100&status=exited&limit=50', headers: asAdmin })
+  if (lists) await compare('list page, no match, at 100,000', reads, noMatch)
   // Updates of Guangzhou's enterprises (region index < 6) by its transport bureau, with and without the audit trail.
   const guangzhouIds = ids.filter((_, n) => n % districts.length < 6)
   const update = (): Request => ({

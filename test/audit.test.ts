@@ -47,7 +47,7 @@ t.test('the audit trail', async (t) => {
     await admin.inject({ method: 'POST', url: `/v1/api-keys/${key.id}/revocation` })
     const keyEvents = await eventsOf(key.id)
     t.same(keyEvents.map((e: { action: string }) => e.action), ['api_key.issued', 'api_key.revoked'])
-    t.notMatch(JSON.stringify(keyEvents), key.key.split('_')[2], 'no secret in the trail')
+    t.notMatch(JSON.stringify(keyEvents), key.key.slice(17), 'no secret in the trail')
 
     const refused = await guangzhou.inject({ method: 'PATCH', url: `/v1/enterprises/${id}`, headers: { 'if-match': '"1"' }, payload: { nameZh: 'stale' } })
     t.equal(refused.statusCode, 412)

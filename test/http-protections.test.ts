@@ -61,7 +61,7 @@ t.test('the log redacts keys and carries the request id on every request line', 
   const requestLines = lines.filter((l) => l.includes('log-test-1'))
   t.ok(requestLines.length >= 2, 'incoming and completed lines')
   t.ok(requestLines.every((l) => JSON.parse(l).reqId === 'log-test-1'))
-  t.notMatch(lines.join(''), guangzhou.key!.split('_')[2], 'the key never reaches the log')
+  t.notMatch(lines.join(''), guangzhou.key!.slice(17), 'the key never reaches the log')
   await app.inject({ url: '/v1/public/licences/verify?type=driver_certificate&number=440106199001011234', headers: { 'x-request-id': 'log-test-2' } })
   const queried = lines.filter((l) => l.includes('log-test-2'))
   t.ok(queried.length >= 2)

@@ -1,4 +1,5 @@
-import { arrayOverlaps, eq, inArray, type SQL } from 'drizzle-orm'
+import { arrayOverlaps, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import type { Bind } from '../db/client.js'
 import { agencies } from '../modules/agencies/table.js'
 import { auditEvents } from '../modules/audit/table.js'
 import { enterprises } from '../modules/enterprises/table.js'
@@ -27,12 +28,15 @@ export const systemPrincipal = (label: string): Principal & { label: string } =>
 // What each principal may see, for every table a route reads: the one place tenant isolation
 // lives. Services take a Principal and apply these; a record outside answers 404 like a missing one.
 
+// A value is inlined, or with `bind` (a statement prepared once per shape) a placeholder.
+const inline: Bind = (_name, value) => value
+
 /** Condition on enterprises: admin all, regulator those operating in its jurisdiction, platform its own. */
-export function visibleEnterprises (who: Principal): SQL | undefined {
+export function visibleEnterprises (who: Principal, bind: Bind = inline): SQL | undefined {
   switch (who.role) {
     case 'admin': return undefined
-    case 'regulator': return arrayOverlaps(enterprises.jurisdictionCodes, who.jurisdictionCodes)
-    case 'platform': return eq(enterprises.id, who.enterpriseId!)
+    case 'regulator': return arrayOverlaps(enterprises.jurisdictionCodes, bind('visibleCodes', who.jurisdictionCodes))
+    case 'platform': return eq(enterprises.id, bind('visibleEnterprise', who.enterpriseId!))
     default: return eq(enterprises.id, '00000000-0000-0000-0000-000000000000')
   }
 }
@@ -57,11 +61,12 @@ export function visibleAgencies (who: Principal): SQL | undefined {
 }
 
 /** Condition on licences: admin all, a regulator those issued in its jurisdiction, a platform those of its enterprise. */
-export function visibleLicences (who: Principal): SQL | undefined {
+export function visibleLicences (who: Principal, bind?: Bind): SQL | undefined {
   switch (who.role) {
     case 'admin': return undefined
-    case 'regulator': return inArray(licences.jurisdictionCode, who.jurisdictionCodes)
-    case 'platform': return eq(licences.enterpriseId, who.enterpriseId!)
+    // One array parameter rather than a list of them, so that the statement's shape is the same for every city.
+    case 'regulator': return bind ? sql`${licences.jurisdictionCode} = any(${bind('visibleCodes', who.jurisdictionCodes)})` : inArray(licences.jurisdictionCode, who.jurisdictionCodes)
+    case 'platform': return eq(licences.enterpriseId, (bind ?? inline)('visibleEnterprise', who.enterpriseId!))
     default: return eq(licences.id, '00000000-0000-0000-0000-000000000000')
   }
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { sql } from 'drizzle-orm'
+import { sql, type Placeholder } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
@@ -177,8 +178,8 @@ export function openDatabase (config: Config, log: FastifyBaseLogger): DatabaseH
 const preparedStatements = new WeakMap<Database, Map<string, unknown>>()
 
 /**
- * A statement prepared once per database handle under `name` (PostgreSQL parses and plans it once
- * per connection): for the hottest reads.
+ * A statement prepared once per database handle under `name` (PostgreSQL parses it once per
+ * connection): for the hottest reads.
  */
 export function preparedOnce<T> (db: Database, name: string, prepare: (db: Database, name: string) => T): T {
   let byName = preparedStatements.get(db)
@@ -186,4 +187,24 @@ export function preparedOnce<T> (db: Database, name: string, prepare: (db: Datab
   let statement = byName.get(name) as T | undefined
   if (!statement) byName.set(name, statement = prepare(db, name))
   return statement
+}
+
+/** Puts a value in a statement as a named placeholder, so the statement can be prepared once for every value. */
+export type Bind = <T>(name: string, value: T) => T | Placeholder
+
+/**
+ * A list query whose filters vary: each combination (its shape: the caller's role and the names of
+ * the values bound) is one statement, built and prepared once per handle and then only executed.
+ * Building the SQL anew for every page cost more than running it. `build` gets `bind` for every
+ * value, and must bind the same names whenever it builds the same SQL.
+ */
+export function preparedShape<T extends { execute: (values: Record<string, unknown>) => Promise<unknown> }> (
+  db: Database, list: string, role: string, build: (bind: Bind) => (db: Database, name: string) => T
+): { execute: () => ReturnType<T['execute']> } {
+  const values: Record<string, unknown> = {}
+  const prepare = build(<T>(name: string, value: T): T | Placeholder => { values[name] = value; return sql.placeholder(name) })
+  // PostgreSQL cuts statement names at 63 bytes, which would merge shapes: the shape is named by its hash.
+  const shape = createHash('sha256').update(`${role}:${Object.keys(values).join(',')}`).digest('hex').slice(0, 24)
+  const statement = preparedOnce(db, `${list}_${shape}`, prepare)
+  return { execute: () => statement.execute(values) as ReturnType<T['execute']> }
 }

@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every /v1 route with the roles it admits, as enforced: the route table tests check. */
     accessRules: Array<{ method: string, url: string, access: readonly Role[] }>
+    /** Drops this instance's cached key lookups: call once a revocation or an agency change has committed. */
+    forgetApiKeys: () => void
   }
   interface FastifyContextConfig {
     /** Roles that may call the route; every route under /v1 must say. */
@@ -24,6 +26,12 @@ declare module 'fastify' {
 
 const queryCredentials = /[?&](api[_-]?key|access[_-]?token|token|key|authorization)=/i
 const lastUseInterval = 60_000
+// A key's row is reused for this long, sparing every request a round trip for it. A change made
+// here (revocation, an agency's new jurisdiction) clears it at once; one made by another replica
+// or by `npm run keys` bites within this bound. Expiry is checked against the clock every time.
+const keyCacheMs = 1000
+// Only keys that exist are kept (at most this many), so guessing prefixes cannot grow it.
+const keyCacheSize = 10_000
 
 /**
  * Resolves the caller from `Authorization: Bearer <key>` and enforces each route's `access` rule
@@ -58,11 +66,43 @@ export default fp<AuthOptions>(async function auth (app, opts) {
     for (const method of [route.method].flat()) accessRules.push({ method, url: route.url, access })
   })
 
-  // Every authenticated request runs this: prepared once, parsed and planned once per connection.
+  // Prepared once, parsed once per connection; run at most once a second per key (see keyCacheMs).
   const keyByPrefix = app.db.select({ key: apiKeys, agencyJurisdiction: agencies.jurisdictionCode, agencyKind: agencies.kind })
     .from(apiKeys).leftJoin(agencies, eq(agencies.id, apiKeys.agencyId))
     .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
     .prepare('api_key_by_prefix')
+
+  type KeyRow = Awaited<ReturnType<typeof keyByPrefix.execute>>[number]
+  // The row as read and the principal it makes, both reused until `until`.
+  const cachedKeys = new Map<string, { row: KeyRow, principal: Principal, until: number }>()
+  // Bumped by every forget, so that a lookup which read the row before a revocation committed is not kept after it.
+  let generation = 0
+  app.decorate('forgetApiKeys', () => {
+    generation++
+    cachedKeys.clear()
+  })
+
+  async function lookUp (prefix: string, now: number) {
+    const cached = cachedKeys.get(prefix)
+    if (cached && cached.until > now) return cached
+    const readIn = generation
+    const [row] = await keyByPrefix.execute({ prefix })
+    if (!row) return undefined
+    const key = row.key
+    const principal: Principal = Object.freeze({
+      role: key.role,
+      keyId: key.id,
+      agencyId: key.agencyId,
+      agencyKind: row.agencyKind,
+      enterpriseId: key.enterpriseId,
+      jurisdictionCodes: row.agencyJurisdiction ? app.jurisdictions.subtree(row.agencyJurisdiction) : []
+    })
+    const entry = { row, principal, until: now + keyCacheMs }
+    if (readIn !== generation) return entry
+    if (cachedKeys.size >= keyCacheSize) cachedKeys.clear()
+    cachedKeys.set(prefix, entry)
+    return entry
+  }
 
   async function authenticate (request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization
@@ -70,25 +110,19 @@ export default fp<AuthOptions>(async function auth (app, opts) {
     const token = /^Bearer ([!-~]{1,200})$/.exec(header)?.[1]
     if (!token) throw new ProblemError('invalid_api_key', 'Send the key as `Authorization: Bearer <key>`')
     const parsed = parseKey(token)
-    const [row] = parsed ? await keyByPrefix.execute({ prefix: parsed.prefix }) : []
-    if (!secretMatches(parsed?.secret ?? '', row?.key.secretHash)) throw new ProblemError('invalid_api_key', 'The API key is not valid')
-    const key = row!.key
+    const now = Date.now()
+    const found = parsed ? await lookUp(parsed.prefix, now) : undefined
+    // The secret is compared on every request, cached row or not.
+    if (!secretMatches(parsed?.secret ?? '', found?.row.key.secretHash)) throw new ProblemError('invalid_api_key', 'The API key is not valid')
+    const key = found!.row.key
     if (key.revokedAt) throw new ProblemError('api_key_revoked', `The API key ${key.prefix} was revoked at ${key.revokedAt.toISOString()}`)
-    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new ProblemError('api_key_expired', `The API key ${key.prefix} expired at ${key.expiresAt.toISOString()}`)
-    noteUse(key.id)
-    return {
-      role: key.role,
-      keyId: key.id,
-      agencyId: key.agencyId,
-      agencyKind: row!.agencyKind,
-      enterpriseId: key.enterpriseId,
-      jurisdictionCodes: row!.agencyJurisdiction ? app.jurisdictions.subtree(row!.agencyJurisdiction) : []
-    }
+    if (key.expiresAt && key.expiresAt.getTime() <= now) throw new ProblemError('api_key_expired', `The API key ${key.prefix} expired at ${key.expiresAt.toISOString()}`)
+    noteUse(key.id, now)
+    return found!.principal
   }
 
   // Last use is recorded at most once a minute per key, off the request's path.
-  function noteUse (keyId: string) {
-    const now = Date.now()
+  function noteUse (keyId: string, now: number) {
     if ((lastUseWritten.get(keyId) ?? 0) > now - lastUseInterval) return
     lastUseWritten.set(keyId, now)
     app.db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, keyId))

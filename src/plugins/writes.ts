@@ -14,6 +14,8 @@ export interface WriteOutcome {
   headers?: Record<string, string>
   /** What a replay answers, when the body holds a secret that must not be stored (default: body). */
   replayBody?: unknown
+  /** Runs once the change has committed, before the answer goes out (to drop what a cache holds of it). */
+  committed?: () => void
 }
 
 export type Work = (tx: Database, audit: Audit) => Promise<WriteOutcome>
@@ -31,6 +33,7 @@ declare module 'fastify' {
 const retention = 24 * 60 * 60 * 1000
 
 function send (reply: FastifyReply, outcome: WriteOutcome, replayed: boolean) {
+  outcome.committed?.()
   if (replayed) reply.header('idempotent-replayed', 'true')
   return reply.code(outcome.statusCode).headers(outcome.headers ?? {}).send(outcome.body)
 }

@@ -66,6 +66,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions, request.principal, audit)
-    return { statusCode: 200, headers: { etag: etagOf(body.version) }, body }
+    // Its regulator keys act in the agency's jurisdiction: their cached principals are stale now.
+    return { statusCode: 200, headers: { etag: etagOf(body.version) }, body, committed: app.forgetApiKeys }
   }))
 }

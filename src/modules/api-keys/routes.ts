@@ -55,8 +55,9 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'revokeApiKey',
       tags,
       summary: 'Revoke an API key, effective at once',
+      description: 'Refused from this answer on by the instance that answers, and by every other instance within a second: each reuses a key\'s lookup for up to a second.',
       params: IdParams,
       response: { 200: described('Revoked (revoking again changes nothing)', { $ref: 'ApiKey' }), ...problemResponses(404) }
     }
-  }, async (request, reply) => app.write(request, reply, async (tx, audit) => ({ statusCode: 200, body: await revokeApiKey(tx, request.params.id, audit) })))
+  }, async (request, reply) => app.write(request, reply, async (tx, audit) => ({ statusCode: 200, body: await revokeApiKey(tx, request.params.id, audit), committed: app.forgetApiKeys })))
 }

@@ -1,5 +1,5 @@
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm'
-import { preparedOnce, type Database } from '../../db/client.js'
+import { preparedOnce, preparedShape, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
@@ -227,15 +227,18 @@ function escapeLike (text: string): string {
 
 export async function listEnterprises (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined, filters: EnterpriseFilters) {
   const [after] = cursors.decode('enterprises', filters, cursor) ?? []
-  const conditions: Array<SQL | undefined> = [visibleEnterprises(who), after ? gt(enterprises.id, after) : undefined]
-  if (filters.sector) conditions.push(arrayContains(enterprises.sectors, [filters.sector]))
-  if (filters.status) conditions.push(eq(enterprises.status, filters.status))
-  if (filters.uscc) conditions.push(eq(enterprises.uscc, filters.uscc.toUpperCase()))
-  if (filters.jurisdiction) conditions.push(arrayOverlaps(enterprises.jurisdictionCodes, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
-  if (filters.name) {
-    const pattern = `%${escapeLike(filters.name)}%`
-    conditions.push(or(ilike(enterprises.nameZh, pattern), ilike(enterprises.nameEn, pattern)))
-  }
-  const rows = await db.select().from(enterprises).where(and(...conditions)).orderBy(asc(enterprises.id)).limit(limit + 1)
+  const rows = await preparedShape(db, 'enterprises_list', who.role, (bind) => {
+    const conditions: Array<SQL | undefined> = [visibleEnterprises(who, bind), after ? gt(enterprises.id, bind('after', after)) : undefined]
+    if (filters.sector) conditions.push(arrayContains(enterprises.sectors, bind('sector', [filters.sector])))
+    if (filters.status) conditions.push(eq(enterprises.status, bind('status', filters.status)))
+    if (filters.uscc) conditions.push(eq(enterprises.uscc, bind('uscc', filters.uscc.toUpperCase())))
+    if (filters.jurisdiction) conditions.push(arrayOverlaps(enterprises.jurisdictionCodes, bind('jurisdiction', subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction'))))
+    if (filters.name) {
+      const pattern = bind('name', `%${escapeLike(filters.name)}%`)
+      conditions.push(or(ilike(enterprises.nameZh, pattern), ilike(enterprises.nameEn, pattern)))
+    }
+    const take = bind('limit', limit + 1)
+    return (db, name) => db.select().from(enterprises).where(and(...conditions)).orderBy(asc(enterprises.id)).limit(take).prepare(name)
+  }).execute()
   return page(rows, limit, (r) => enterpriseToApi(r), (last) => cursors.encode('enterprises', filters, [last.id]))
 }

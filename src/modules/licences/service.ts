@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import { canSeeLicence, visibleAgencies, visibleEnterprises, visibleLicences, type Principal } from '../../auth/principal.js'
-import { preparedOnce, rowsOf, type Database } from '../../db/client.js'
+import { preparedOnce, preparedShape, rowsOf, type Bind, type Database } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
@@ -249,22 +249,23 @@ const zonesOf = new WeakMap<JurisdictionRegistry, Map<string, string[]>>()
  * A condition on valid_until against today, where today is taken in each jurisdiction's own time
  * zone: one comparison when every division shares a zone (China's do), one per zone otherwise.
  */
-export function againstToday (registry: JurisdictionRegistry, now: Date, build: (today: string) => SQL): SQL {
+export function againstToday (registry: JurisdictionRegistry, now: Date, build: (today: string, zone: string) => SQL): SQL {
   let zones = zonesOf.get(registry)
   if (!zones) {
     zones = new Map()
     for (const j of registry.all) zones.set(j.timeZone, [...(zones.get(j.timeZone) ?? []), j.code])
     zonesOf.set(registry, zones)
   }
-  if (zones.size === 1) return build(dateIn([...zones.keys()][0]!, now))
-  return sql.join([...zones].map(([zone, codes]) => sql`(${and(inArray(licences.jurisdictionCode, codes), build(dateIn(zone, now)))})`), sql` or `)
+  if (zones.size === 1) { const [zone] = zones.keys(); return build(dateIn(zone!, now), zone!) }
+  return sql.join([...zones].map(([zone, codes]) => sql`(${and(inArray(licences.jurisdictionCode, codes), build(dateIn(zone, now), zone))})`), sql` or `)
 }
 
-function statusCondition (status: NonNullable<LicenceFilters['status']>, registry: JurisdictionRegistry, now: Date): SQL | undefined {
+// Each kind of condition binds its own names, so that a statement's shape names its SQL (see preparedShape).
+function statusCondition (status: NonNullable<LicenceFilters['status']>, registry: JurisdictionRegistry, now: Date, bind: Bind): SQL | undefined {
   switch (status) {
-    case 'revoked': return eq(licences.status, 'revoked')
-    case 'expired': return and(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => lt(licences.validUntil, today)))
-    default: return and(eq(licences.status, status), againstToday(registry, now, (today) => gte(licences.validUntil, today)))
+    case 'revoked': return eq(licences.status, bind('status', 'revoked'))
+    case 'expired': return and(ne(licences.status, 'revoked'), againstToday(registry, now, (today, zone) => lt(licences.validUntil, bind(`expiredBefore ${zone}`, today))))
+    default: return and(eq(licences.status, bind('status', status)), againstToday(registry, now, (today, zone) => gte(licences.validUntil, bind(`validFrom ${zone}`, today))))
   }
 }
 
@@ -280,20 +281,29 @@ export async function listLicences (db: Database, who: Principal, registry: Juri
   const after = cursors.decode('licences', filters, cursor)
   const byExpiry = filters.sort === 'validUntil'
   const now = new Date()
-  const conditions: Array<SQL | undefined> = [visibleLicences(who)]
-  if (after) conditions.push(byExpiry ? sql`(${licences.validUntil}, ${licences.id}) > (${after[0]}::date, ${after[1]}::uuid)` : gt(licences.id, after[0]!))
-  if (filters.importId) conditions.push(eq(licences.importId, filters.importId))
-  if (filters.type) conditions.push(eq(licences.type, filters.type))
-  if (filters.status) conditions.push(statusCondition(filters.status, registry, now))
-  if (filters.jurisdiction) conditions.push(inArray(licences.jurisdictionCode, subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction')))
-  if (filters.enterprise) conditions.push(eq(licences.enterpriseId, filters.enterprise))
-  if (filters.plate) conditions.push(eq(licences.plate, plateToFind(filters.plate)))
-  if (filters.expiringWithinDays !== undefined) {
-    const days = filters.expiringWithinDays
-    conditions.push(ne(licences.status, 'revoked'), againstToday(registry, now, (today) => and(gte(licences.validUntil, today), lte(licences.validUntil, addDays(today, days)))!))
-  }
-  const rows = await db.select(withHolder).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId))
-    .where(and(...conditions)).orderBy(...byExpiry ? [asc(licences.validUntil), asc(licences.id)] : [asc(licences.id)]).limit(limit + 1)
+  // One prepared statement per shape; the order is part of the shape (the first pages of both bind the same values).
+  const rows = await preparedShape(db, byExpiry ? 'licences_by_expiry' : 'licences_list', who.role, (bind) => {
+    const conditions: Array<SQL | undefined> = [visibleLicences(who, bind)]
+    if (after) {
+      conditions.push(byExpiry
+        ? sql`(${licences.validUntil}, ${licences.id}) > (${bind('afterValidUntil', after[0])}::date, ${bind('after', after[1])}::uuid)`
+        : gt(licences.id, bind('after', after[0]!)))
+    }
+    if (filters.importId) conditions.push(eq(licences.importId, bind('importId', filters.importId)))
+    if (filters.type) conditions.push(eq(licences.type, bind('type', filters.type)))
+    if (filters.status) conditions.push(statusCondition(filters.status, registry, now, bind))
+    if (filters.jurisdiction) conditions.push(sql`${licences.jurisdictionCode} = any(${bind('jurisdiction', subtreeOf(registry, filters.jurisdiction, 'query', '/jurisdiction'))})`)
+    if (filters.enterprise) conditions.push(eq(licences.enterpriseId, bind('enterprise', filters.enterprise)))
+    if (filters.plate) conditions.push(eq(licences.plate, bind('plate', plateToFind(filters.plate))))
+    if (filters.expiringWithinDays !== undefined) {
+      const days = filters.expiringWithinDays
+      conditions.push(ne(licences.status, 'revoked'), againstToday(registry, now, (today, zone) =>
+        and(gte(licences.validUntil, bind(`expiringFrom ${zone}`, today)), lte(licences.validUntil, bind(`expiringUntil ${zone}`, addDays(today, days))))!))
+    }
+    const take = bind('limit', limit + 1)
+    return (db, name) => db.select(withHolder).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId))
+      .where(and(...conditions)).orderBy(...byExpiry ? [asc(licences.validUntil), asc(licences.id)] : [asc(licences.id)]).limit(take).prepare(name)
+  }).execute()
   return page(rows, limit, (r) => licenceToApi(r, registry, [], now), (last) => cursors.encode('licences', filters, byExpiry ? [last.validUntil, last.id] : [last.id]))
 }
 
