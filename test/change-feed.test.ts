@@ -83,7 +83,7 @@ t.test('the change feed', async (t) => {
     const feed = (await poll(guangzhou, start, 1000)).items
     t.match(feed.find((c) => c.entityId === issued.id), { action: 'licence.issued', entityType: 'licence', href: `/v1/licences/${issued.id}`, related: null })
     const importEvent = feed.find((c) => c.entityId === importId)
-    t.match(importEvent, { action: 'licence.imported', entityType: 'licence_import', href: `/v1/licence-imports/${importId}`, related: { licences: `/v1/licences?importId=${importId}` } })
+    t.match(importEvent, { action: 'licence_import.batch_committed', entityType: 'licence_import', href: `/v1/licence-imports/${importId}`, related: { licences: `/v1/licences?importId=${importId}` } })
     t.equal((await guangzhou.inject({ url: importEvent!.href! })).statusCode, 200, 'the import link can be followed')
     t.equal((await guangzhou.inject({ url: feed.find((c) => c.entityId === issued.id)!.href! })).statusCode, 200, 'the licence link can be followed')
     t.equal(feed.find((c) => c.entityType === 'enterprise')?.related, null, 'other events name nothing related')

@@ -30,6 +30,9 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
   })
   t.equal(imported.statusCode, 201, imported.body)
   const spare = await admin.inject({ method: 'POST', url: '/v1/api-keys', payload: { role: 'platform', enterpriseId: enterprise.id, label: '待吊销' } })
+  const signed = await admin.inject({ method: 'POST', url: '/v1/audit/checkpoints' })
+  t.equal(signed.statusCode, 201, signed.body)
+  const { seq, hash, at, keyId, signature } = signed.json()
   const ids: Record<string, string> = {
     '/v1/agencies/{id}': agencyId,
     '/v1/enterprises/{id}': enterprise.id,
@@ -64,6 +67,9 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     revokeApiKey: { caller: admin, method: 'POST', url: `/v1/api-keys/${ids['/v1/api-keys/{id}']}/revocation` },
     listAuditEvents: { url: '/v1/audit?order=newest&limit=5' },
     verifyAuditTrail: { caller: admin, url: '/v1/audit/verify' },
+    verifyAuditTrailAgainstCheckpoint: { caller: admin, method: 'POST', url: '/v1/audit/verify', payload: { seq, hash, at, keyId, signature } },
+    signAuditCheckpoint: { caller: admin, method: 'POST', url: '/v1/audit/checkpoints' },
+    listAuditCheckpoints: { caller: anonymous, url: '/v1/public/audit/checkpoints?limit=2' },
     listChanges: { url: '/v1/events?limit=5' },
     issueLicence: { method: 'POST', url: '/v1/licences', payload: licenceInput('platform_permit', { issuingAgencyId: agencyId, enterpriseId: enterprise.id }) },
     listLicences: { url: '/v1/licences?type=vehicle_certificate' },
