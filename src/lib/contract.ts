@@ -28,7 +28,7 @@ const reasons = {
   unauthorized: { status: 401, name: 'Unauthorized', description: 'No API key where one is needed, or one that is unknown, revoked or expired', headers: ['WWW-Authenticate'] },
   forbidden: { status: 403, name: 'Forbidden', description: 'Your role may not do this (the x-roles of the operation say who may), or it is outside your jurisdiction', headers: [] },
   not_found: { status: 404, name: 'NotFound', description: 'No such resource, or one you may not see (both answer alike)', headers: [] },
-  request_timeout: { status: 408, name: 'RequestTimeout', description: 'The request did not arrive whole in time (REQUEST_TIMEOUT_MS)', headers: [] },
+  request_timeout: { status: 408, name: 'RequestTimeout', description: 'The request did not arrive whole in time (REQUEST_TIMEOUT_MS), or a bulk import arrived slower than IMPORT_MIN_BYTES_PER_MINUTE', headers: [] },
   conflict: { status: 409, name: 'Conflict', description: 'Conflict with the current state; the problem’s `code` says which (a value already taken, an impossible status change)', headers: [] },
   in_flight: { status: 409, name: 'IdempotencyInFlight', description: 'A request with this Idempotency-Key is still being processed; retry after Retry-After seconds', headers: ['Retry-After'] },
   precondition_failed: { status: 412, name: 'PreconditionFailed', description: 'The If-Match ETag is stale or names no version: read the resource again', headers: [] },
@@ -58,7 +58,7 @@ export interface RouteFeatures {
   /** Its access rule admits anonymous callers. */
   public: boolean
   body: boolean
-  /** The body is read as a stream (a bulk import): no size limit, no whole-request deadline. */
+  /** The body is read as a stream (a bulk import): no size limit; a minimum rate instead of a deadline. */
   streaming: boolean
   pathParams: boolean
   idempotencyKey: boolean
@@ -80,8 +80,8 @@ export function failureReasons (f: RouteFeatures): FailureReason[] {
   if (!f.infallible) { out.add('internal'); out.add('unavailable') }
   if (f.api) { out.add('unauthorized'); out.add('rate_limited') }
   if (f.api && !f.public) out.add('forbidden')
-  if (f.body) out.add('unsupported_media_type')
-  if (f.body && !f.streaming) { out.add('request_timeout'); out.add('payload_too_large') }
+  if (f.body) { out.add('unsupported_media_type'); out.add('request_timeout') }
+  if (f.body && !f.streaming) out.add('payload_too_large')
   if (f.pathParams) out.add('uri_too_long')
   if (f.idempotencyKey) { out.add('in_flight'); out.add('key_reused') }
   if (f.ifMatch) { out.add('precondition_failed'); out.add('precondition_required') }

@@ -100,6 +100,14 @@ export const AuditPage = Page(Type.Ref('AuditEvent'), 'Audit events in commit or
 
 const sha256Hex = (description: string) => Type.String({ pattern: '^[0-9a-f]{64}$', description, examples: ['9f2c4e0b7a1d3c5e8f6a4b2d0c9e7f5a3b1d8c6e4f2a0b9d7c5e3f1a8b6d4c2e'] })
 
+const exampleCheckpoint = {
+  seq: 1200,
+  hash: '9b1f4e7c2a5d8b3e6f0a1c4d7e2b5f8a3c6d9e0b1a4f7c2e5d8b3a6f9c0e1d4b',
+  at: '2026-12-01T09:30:00.123Z',
+  keyId: '3f7a9c2e5b1d8f04',
+  signature: 'm0Jx3kq2Gm9s0b1Vb0v2tq7rj4l8uQ0dBzv3m2F9m7Yh5Qm8p1n4c3z6k7w2x0y9a8b7c6d5e4f3g2h1i0j9kAQ=='
+}
+
 export const CheckpointSchema = Type.Object({
   seq: Type.Integer({ minimum: 1, description: 'The event signed: the head of the chain when it was signed', examples: [1200] }),
   hash: sha256Hex('That event\'s `hash`'),
@@ -109,11 +117,13 @@ export const CheckpointSchema = Type.Object({
 }, {
   $id: 'AuditCheckpoint',
   additionalProperties: false,
+  examples: [exampleCheckpoint],
   description: 'A signed statement that the audit event at `seq` has `hash`. Keep every one you fetch: the chain can later be checked against your copy (POST /v1/audit/verify), which no one with access to the database can change.'
 })
 
 export const CheckpointBody = Type.Object(CheckpointSchema.properties, {
   additionalProperties: false,
+  examples: [exampleCheckpoint],
   description: 'A checkpoint exactly as GET /v1/public/audit/checkpoints gave it'
 })
 
@@ -127,7 +137,14 @@ export const CheckpointPage = Type.Object({
   signingKey: SigningKeySchema,
   items: Type.Array(Type.Ref('AuditCheckpoint'), { description: 'Checkpoints, newest first' }),
   nextCursor: Nullable(Type.String(), { description: 'Pass as `cursor` for the next (older) page; null on the last page' })
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{
+    signingKey: { keyId: '3f7a9c2e5b1d8f04', algorithm: 'Ed25519', publicKey: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n' },
+    items: [exampleCheckpoint],
+    nextCursor: null
+  }]
+})
 
 const brokenReasons = ['hash_mismatch', 'prev_hash_mismatch', 'missing_seq', 'checkpoint_signature_invalid', 'truncated_before_checkpoint', 'checkpoint_mismatch'] as const
 
