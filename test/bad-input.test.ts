@@ -62,6 +62,9 @@ const cases: Case[] = [
   { name: 'status cannot be changed by update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: { status: 'exited' }, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '/status', code: 'unknown_field' } },
   { name: 'empty update', method: 'PATCH', url: (ids) => `/v1/enterprises/${ids.enterprise}`, headers: { 'if-match': '"1"' }, payload: {}, status: 400, code: 'validation_failed', pointer: { in: 'body', pointer: '', code: 'min_properties' } },
   { name: 'unknown route', url: '/v1/enterprise', status: 404, code: 'route_not_found' },
+  { name: 'malformed percent-encoding in a path', url: '/v1/enterprises/%ZZ', status: 400, code: 'bad_request', pointer: { in: 'path', pointer: '', code: 'malformed_percent_encoding' } },
+  { name: 'malformed percent-encoding on a probe', url: '/healthz%ZZ', status: 400, code: 'bad_request', pointer: { in: 'path', pointer: '', code: 'malformed_percent_encoding' } },
+  { name: 'overlong path segment', url: `/v1/enterprises/${'a'.repeat(300)}`, status: 414, code: 'uri_too_long' },
   { name: 'unknown method on a route', method: 'PATCH', url: '/v1/public/jurisdictions/440100', payload: {}, status: 405, code: 'method_not_allowed' },
   { name: 'unknown enterprise id', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', status: 404, code: 'not_found' },
   { name: 'unknown enterprise on update', method: 'PATCH', url: '/v1/enterprises/01900000-0000-7000-8000-000000000000', headers: { 'if-match': '"1"' }, payload: { nameZh: 'x' }, status: 404, code: 'not_found' },
@@ -107,6 +110,9 @@ t.test('bad input gets a clear problem and writes nothing', async (t) => {
       t.equal(problem.status, c.status)
       t.match(problem, { type: `https://platform-oversight.example/problems/${c.code}`, title: String, detail: String, requestId: res.headers['x-request-id'] })
       if (c.pointer) t.match(problem.errors, [c.pointer], 'pointer')
+      t.equal(problem.instance, url.split('?')[0], 'instance')
+      t.equal(res.headers['x-content-type-options'], 'nosniff', 'security headers')
+      if (c.status === 405) t.equal(res.headers.allow, 'GET, HEAD', 'Allow names the methods the path takes')
       t.same(await tableCounts(app), before, 'nothing written')
     })
   }

@@ -68,7 +68,7 @@ t.test('a large body of another type is refused at once, without being read', as
   ] as const) {
     const { head, ms, written } = await flood(path, headers)
     t.equal(head, 'HTTP/1.1 415 Unsupported Media Type', `${path} as ${headers['content-type']}`)
-    t.ok(ms < 2000, `answered in ${ms} ms`)
+    t.ok(ms < 15000, `answered in ${ms} ms, before the body was read`)
     t.ok(written < total / 2, `the connection closed after ${Math.round(written / 1024 / 1024)} of 64 MB`)
   }
 })
@@ -78,11 +78,16 @@ t.test('a body that does not arrive within REQUEST_TIMEOUT_MS is cut off and log
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   const started = Date.now()
+  let answer = ''
   await new Promise<void>((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.write('POST /v1/public/licences/verify HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"plate":'))
-    socket.on('error', () => {}).on('close', () => resolve())
+    socket.setEncoding('utf8')
+    socket.on('data', (data: string) => { answer += data }).on('error', () => {}).on('close', () => resolve())
   })
   t.ok(Date.now() - started < 5000, 'the connection is closed after the deadline')
+  t.equal(answer.split('\r\n')[0], 'HTTP/1.1 408 Request Timeout', 'answered 408 before it is closed')
+  t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { code: 'request_timeout', instance: '/v1/public/licences/verify', requestId: String })
+  t.match(answer, /x-content-type-options: nosniff/)
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.match(log.find((l) => l.code === 'request_timeout'), { level: 30, msg: 'request refused' })
   t.notOk(log.some((l) => l.msg === 'request aborted by the client' || (l.level as number) >= 50), 'neither an abort nor an error')

@@ -137,7 +137,7 @@ export function successHeaders (f: RouteFeatures, declared: ResponseHeader[]): {
 
 export interface ObjectSchema { type?: string, properties?: Record<string, { default?: unknown }>, required?: string[] }
 
-interface RouteLike { url: string, config?: unknown, schema?: { body?: unknown, params?: unknown, headers?: unknown, response?: unknown } }
+interface RouteLike { url: string, method?: string | string[], config?: unknown, schema?: { body?: unknown, params?: unknown, headers?: unknown, response?: unknown } }
 
 export type Contracts = Map<string, { features: RouteFeatures, successes: Record<string, ResponseHeader[]> }>
 
@@ -150,7 +150,8 @@ export function featuresOf (route: RouteLike): RouteFeatures {
   return {
     api: route.url.startsWith('/v1'),
     public: access?.includes('public') ?? false,
-    body: schema.body !== undefined,
+    // A POST or PATCH without a body schema still reads a body a caller sends, and refuses the wrong type.
+    body: schema.body !== undefined || [route.method ?? []].flat().some((m) => ['POST', 'PUT', 'PATCH'].includes(m)),
     streaming: (route.config as { streamingBody?: unknown } | undefined)?.streamingBody !== undefined,
     pathParams: schema.params !== undefined,
     idempotencyKey: 'idempotency-key' in headers,
