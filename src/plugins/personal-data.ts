@@ -1,9 +1,8 @@
 import fp from 'fastify-plugin'
 import { createHmac, randomBytes } from 'node:crypto'
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { Config } from '../config.js'
+import { secretInFile } from '../db/secrets.js'
 import { serviceSecrets } from '../db/system-tables.js'
 import { OperatorError } from '../lib/operator-error.js'
 import { installationFile } from '../paths.js'
@@ -24,25 +23,10 @@ export function personalDataKeyPath (config: Pick<Config, 'DATA_DIR' | 'DATABASE
   return installationFile(config, 'personal-data', 'key')
 }
 
-/**
- * The key in `file`, made there first if there is none. Made whole or not at all (written beside,
- * then linked into place), so two processes starting together end up with the same key.
- */
+/** The key in `file`, made there first if there is none (see secretInFile); without a file, one for this process only. */
 export function keyFromFile (file: string | undefined): string {
   if (!file) return randomBytes(32).toString('base64url')
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true })
-    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-    writeFileSync(draft, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
-    try {
-      linkSync(draft, file)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-    } finally {
-      unlinkSync(draft)
-    }
-  }
-  const key = readFileSync(file, 'utf8').trim()
+  const key = secretInFile(file, () => randomBytes(32).toString('base64url'))
   if (key.length < 32) throw new OperatorError(`The personal data key in ${file} is shorter than 32 characters; restore the key this database was made with, or set PERSONAL_DATA_KEY`)
   return key
 }
