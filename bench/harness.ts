@@ -32,7 +32,9 @@ export async function benchDatabases () {
       url.pathname = `/${name}`
       return url.toString()
     },
+    // BENCH_KEEP_DATABASES=1 leaves them, for looking into (EXPLAIN) after the run; it prints their names.
     async drop () {
+      if (process.env.BENCH_KEEP_DATABASES) { console.log(`kept databases: ${made.join(', ')}`); await admin.end(); return }
       for (const name of made) await admin.query(`drop database if exists ${name} with (force)`)
       await admin.end()
     }
@@ -41,7 +43,7 @@ export async function benchDatabases () {
 
 // The servers run with the Node flags `npm start` gives the service (its heap size), so that
 // their memory is the service's. BENCH_NODE_FLAGS overrides them.
-const startFlags = /^node ((?:--\S+ )*)/.exec((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start)![1]!.split(' ').filter(Boolean)
+const startFlags = /^(?:exec )?node ((?:--\S+ )*)/.exec((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start)![1]!.split(' ').filter(Boolean)
 
 export type ServerMode = 'app' | 'app-without-audit' | 'bare'
 

@@ -90,3 +90,14 @@ t.test('a module whose route names a schema nobody registered stops the app from
     app.get('/v1/dangling', { config: { access: ['admin'] }, schema: { operationId: 'dangling', tags: ['health'], summary: 'x', response: { 200: { $ref: 'NoSuchSchema' } } } }, async () => ({}))
   }), /NoSuchSchema/)
 })
+
+t.test('a route or shared schema that is not valid JSON Schema stops the app from starting', async (t) => {
+  const documented = { operationId: 'misspelt', tags: ['health'], summary: 'x', response: { 200: { type: 'object' } } }
+  await t.rejects(testApp(t, {}, (app) => {
+    app.get('/v1/misspelt', { config: { access: ['admin'] }, schema: { ...documented, querystring: { type: 'object', properties: { limit: { type: 'integr' } } } } }, async () => ({}))
+  }), /GET \/v1\/misspelt: its querystring schema is not valid JSON Schema/)
+  await t.rejects(testApp(t, {}, (app) => {
+    app.get('/v1/misspelt', { config: { access: ['admin'] }, schema: { ...documented, response: { 200: { type: 'object', required: 'id' } } } }, async () => ({}))
+  }), /its 200 response schema is not valid JSON Schema/)
+  await t.rejects(testApp(t, {}, (app) => { app.addSchema({ $id: 'Misspelt', type: 'object', properties: { id: { minLength: -1 } } }) }), /schema Misspelt is not valid JSON Schema/)
+})

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { ProblemDetailSchema, ProblemSchema } from '../lib/problems.js'
+import { schemaErrors } from './validation.js'
 import { featuresOf, successHeadersOf, withDefaultsOptional, withResponseComponents, type Contracts, type ObjectSchema, type OpenapiDocument } from '../lib/contract.js'
 
 export const apiInfo = {
@@ -43,12 +44,16 @@ export default fp(async function openapi (app) {
   const referenced: Array<{ ref: string, route: string }> = []
   app.addHook('onReady', async function () {
     const known = this.getSchemas()
+    for (const [id, schema] of Object.entries(known)) {
+      const wrong = schemaErrors(schema as object)
+      if (wrong) throw new Error(`schema ${id} is not valid JSON Schema: ${wrong}`)
+    }
     const dangling = referenced.filter(({ ref }) => !(ref.split('#')[0]! in known))
     if (dangling.length > 0) throw new Error(`schemas referred to but not registered: ${dangling.map(({ ref, route }) => `${ref} (${route})`).join(', ')}`)
   })
   // A route the document cannot describe stops the app from starting, as one without an access rule does.
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { hide?: boolean, operationId?: string, tags?: string[], summary?: string, response?: Record<string, unknown> } | undefined
+    const schema = route.schema as { hide?: boolean, operationId?: string, tags?: string[], summary?: string, response?: Record<string, unknown>, body?: unknown, querystring?: unknown, params?: unknown, headers?: unknown } | undefined
     // A route without an access rule is the auth plugin's to refuse, with its own message.
     if (schema?.hide || route.method === 'HEAD' || !route.config?.access) return
     const missing = [
@@ -58,6 +63,11 @@ export default fp(async function openapi (app) {
       !Object.keys(schema?.response ?? {}).some((status) => Number(status) >= 200 && Number(status) < 300) && 'documented success response'
     ].filter(Boolean)
     if (missing.length > 0) throw new Error(`${String(route.method)} ${route.url} is missing from its schema: ${missing.join(', ')}`)
+    const parts = { body: schema?.body, querystring: schema?.querystring, params: schema?.params, headers: schema?.headers, ...Object.fromEntries(Object.entries(schema?.response ?? {}).map(([status, s]) => [`${status} response`, s])) }
+    for (const [part, partSchema] of Object.entries(parts)) {
+      const wrong = partSchema && schemaErrors(partSchema as object)
+      if (wrong) throw new Error(`${String(route.method)} ${route.url}: its ${part} schema is not valid JSON Schema: ${wrong}`)
+    }
     for (const ref of refsIn(schema)) referenced.push({ ref, route: `${String(route.method)} ${route.url}` })
   })
   await app.register(swagger, {
