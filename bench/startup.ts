@@ -19,11 +19,10 @@ async function timeToReady (env: Record<string, string>): Promise<number> {
   const port = 20000 + Math.floor(Math.random() * 20000)
   const started = performance.now()
   const child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  let stillRunning = true
-  void exited.then(() => { stillRunning = false })
+  const state = { running: true }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { state.running = false; resolve(code) }))
   try {
-    while (stillRunning) {
+    while (state.running) {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false)
       if (ready) return performance.now() - started
       if (performance.now() - started > 60_000) throw new Error('not ready within 60 s')

@@ -1,4 +1,8 @@
 import t from 'tap'
+import { eq, getTableColumns, sql } from 'drizzle-orm'
+import { withCompiledRows } from '../src/db/rows.js'
+import { enterprises } from '../src/modules/enterprises/table.js'
+import { licences } from '../src/modules/licences/table.js'
 import { testApp } from './helpers/app.js'
 import { actors } from './helpers/actors.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
@@ -30,4 +34,26 @@ t.test('list shapes that differ only late in their filters are separate statemen
   const next = await guangzhou.inject({ url: `${common}&limit=1&cursor=${encodeURIComponent(page.nextCursor)}` })
   t.equal(next.json().items.length, 1, 'the next page, with its cursor bound as a value')
   t.not(next.json().items[0].id, page.items[0].id)
+})
+
+t.test('a prepared statement\'s compiled row mapper makes exactly what drizzle\'s own mapper makes', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou } = await actors(app)
+  const holder = await registerEnterprise(guangzhou, { jurisdictionCodes: ['440106'] })
+  await issueLicence(guangzhou, licenceInput('vehicle_certificate', { issuingAgencyId: guangzhou.agency.id, enterpriseId: holder.id }))
+  await issueLicence(guangzhou, licenceInput('driver_certificate', { issuingAgencyId: guangzhou.agency.id }))
+  // Every column type the tables use (text, uuid, integer, date, timestamptz, arrays, nulls), and an SQL expression beside them.
+  const selection = { ...getTableColumns(licences), enterpriseName: enterprises.nameZh, sectors: enterprises.sectors, lower: sql<string>`lower(${licences.number})`, at: sql<Date>`${licences.createdAt}`.mapWith(licences.createdAt) }
+  const query = (name: string) => app.db.select(selection).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).orderBy(licences.id).prepare(name)
+  const drizzles = await query('rows_by_drizzle').execute()
+  const compiled = await withCompiledRows(query('rows_compiled')).execute()
+  t.ok(drizzles.length >= 2)
+  t.same(compiled, drizzles)
+  t.ok(compiled.every((r) => r.createdAt instanceof Date && r.at instanceof Date), 'timestamps decoded to dates')
+  t.ok(compiled.some((r) => r.enterpriseName === null) && compiled.some((r) => Array.isArray(r.sectors)), 'a left join\'s missing row is nulls, arrays stay arrays')
+  t.same(Object.keys(compiled[0]!), Object.keys(drizzles[0]!), 'the same keys in the same order')
+  // A select of nested objects is left to drizzle.
+  const nested = app.db.select({ licence: { id: licences.id }, holder: { name: enterprises.nameZh } }).from(licences).leftJoin(enterprises, eq(enterprises.id, licences.enterpriseId)).prepare('rows_nested')
+  t.equal(withCompiledRows(nested), nested)
+  t.same((await nested.execute()).find((r) => r.holder === null) !== undefined, true, 'drizzle still nulls a missing joined object')
 })

@@ -14,6 +14,7 @@ import type { Config } from '../config.js'
 import { OperatorError } from '../lib/operator-error.js'
 import { migrationsDir } from '../paths.js'
 import { startFromTemplate, templateArchive } from './pglite-template.js'
+import { withCompiledRows } from './rows.js'
 import * as schema from './schema.js'
 
 /** The one handle type every service takes: node-postgres, PGlite, or a transaction of either. */
@@ -179,13 +180,13 @@ const preparedStatements = new WeakMap<Database, Map<string, unknown>>()
 
 /**
  * A statement prepared once per database handle under `name` (PostgreSQL parses it once per
- * connection): for the hottest reads.
+ * connection), its rows mapped by a mapper compiled for its columns: for the hottest reads.
  */
 export function preparedOnce<T> (db: Database, name: string, prepare: (db: Database, name: string) => T): T {
   let byName = preparedStatements.get(db)
   if (!byName) preparedStatements.set(db, byName = new Map())
   let statement = byName.get(name) as T | undefined
-  if (!statement) byName.set(name, statement = prepare(db, name))
+  if (!statement) byName.set(name, statement = withCompiledRows(prepare(db, name)))
   return statement
 }
 

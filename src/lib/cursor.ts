@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { canonicalJson, sha256 } from './canonical.js'
 import { ProblemError } from './problems.js'
 
@@ -20,8 +20,21 @@ function invalid (detail: string, parameter: string): ProblemError {
 }
 
 export function cursorCodec (secret: string): Cursors {
-  const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest().subarray(0, 16)
-  const filterHash = (filters: object) => sha256(canonicalJson(filters)).slice(0, 16)
+  const key = createSecretKey(Buffer.from(secret))
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, 16)
+  // Lists are paged with the same few filters over and over: their hashes are remembered (a few
+  // hundred, by the filters as sent; any key order gives the same hash, so only a miss costs).
+  const hashes = new Map<string, string>()
+  const filterHash = (filters: object) => {
+    const sent = JSON.stringify(filters)
+    let hash = hashes.get(sent)
+    if (hash === undefined) {
+      hash = sha256(canonicalJson(filters)).slice(0, 16)
+      if (hashes.size >= 500) hashes.delete(hashes.keys().next().value!)
+      hashes.set(sent, hash)
+    }
+    return hash
+  }
   return {
     encode (list, filters, key) {
       const payload = Buffer.from(JSON.stringify({ l: list, f: filterHash(filters), k: key } satisfies CursorBody)).toString('base64url')

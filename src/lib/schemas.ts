@@ -90,31 +90,25 @@ export type WarningApi = Static<typeof Warning>
 
 export const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } }
 
+// Only what a route's own logic decides; src/lib/contract.ts adds what follows from its features
+// (a body: 408, 413, 415; If-Match: 412, 428; an Idempotency-Key: 409, 422; …) and documents each
+// status once as a shared response with the full description.
 const statusDescriptions: Record<number, string> = {
-  304: 'Not modified: the If-None-Match ETag is current',
-  400: 'Bad request: malformed JSON, schema violation, bad cursor or domain validation failure',
+  400: 'Bad request',
   404: 'Not found',
   409: 'Conflict with the current state',
-  412: 'Precondition failed: the If-Match ETag is stale',
-  413: 'Body too large',
-  415: 'Unsupported content type (send application/json)',
-  422: 'Well-formed but refers to something unknown, or an Idempotency-Key reused with another body',
-  428: 'Precondition required: send If-Match',
-  500: 'Internal error (details are logged, not sent)',
-  503: 'The database is unavailable or timed out, or the instance is at capacity (bulk imports); retry after the Retry-After seconds'
+  422: 'Well-formed but refers to something unknown',
+  500: 'Internal error',
+  503: 'Unavailable'
 }
 
-/** Response schemas for the error statuses a route can send; 400, 500 and 503 always apply. */
-export function problemResponses (...statuses: Array<400 | 404 | 409 | 412 | 413 | 415 | 422 | 428>) {
-  const all = new Set<number>([400, 500, 503, ...statuses])
+/** Response schemas for the error statuses a route's own logic sends; 400, 500 and 503 always apply. */
+export function problemResponses (...statuses: Array<404 | 409 | 422>) {
   const responses: Record<number, unknown> = {}
-  for (const status of [...all].sort()) {
+  for (const status of [...new Set<number>([400, 500, 503, ...statuses])].sort()) {
     responses[status] = { description: statusDescriptions[status], content: problemContent }
   }
   return responses
 }
 
-/** The statuses a write with a JSON body can send besides its own. */
-export const bodyProblems = [413, 415] as const
-
-export const NotModified = { 304: { description: statusDescriptions[304], type: 'null' } }
+export const NotModified = { 304: { description: 'Not modified: the If-None-Match ETag is current', type: 'null' } }

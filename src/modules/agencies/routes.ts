@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
-import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses, described } from '../../lib/schemas.js'
+import { IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses, described } from '../../lib/schemas.js'
 import { AgencyListQuery, AgencyPage, CreateAgencyBody, UpdateAgencyBody } from './schemas.js'
 import { agencyPath, agencyToApi, createAgency, findAgency, listAgencies, updateAgency } from './service.js'
 
@@ -16,7 +16,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Create a regulator agency',
       headers: IdempotencyHeaders,
       body: CreateAgencyBody,
-      response: { 201: described('Created; Location and ETag headers name it', agency, ['Location', 'ETag']), ...problemResponses(409, 422, ...bodyProblems) }
+      response: { 201: described('Created; Location and ETag headers name it', agency, ['Location', 'ETag']), ...problemResponses(409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await createAgency(tx, request.body, app.jurisdictions, audit)
@@ -62,7 +62,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateAgencyBody,
-      response: { 200: described('Changed; the ETag header is the new version', agency, ['ETag']), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
+      response: { 200: described('Changed; the ETag header is the new version', agency, ['ETag']), ...problemResponses(404, 409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await updateAgency(tx, request.params.id, expectedVersion(request), request.body, app.jurisdictions, request.principal, audit)

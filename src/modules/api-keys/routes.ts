@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodyProblems, described, IdempotencyHeaders, IdParams, problemResponses } from '../../lib/schemas.js'
+import { described, IdempotencyHeaders, IdParams, problemResponses } from '../../lib/schemas.js'
 import { ApiKeyListQuery, ApiKeyPage, IssueApiKeyBody } from './schemas.js'
 import { apiKeyToApi, findApiKey, issueApiKey, listApiKeys, revokeApiKey } from './service.js'
 
@@ -16,7 +16,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The key is in this answer only; store it at once. A regulator key acts for an agency, a platform key for an enterprise.',
       headers: IdempotencyHeaders,
       body: IssueApiKeyBody,
-      response: { 201: described('Issued; `key` is shown this once', { $ref: 'IssuedApiKey' }, ['Location']), ...problemResponses(422, ...bodyProblems) }
+      response: { 201: described('Issued; `key` is shown this once', { $ref: 'IssuedApiKey' }, ['Location']), ...problemResponses(422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await issueApiKey(tx, request.body, request.principal, audit)

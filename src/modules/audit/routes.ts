@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodyProblems, described, PageOnlyQuery, problemResponses } from '../../lib/schemas.js'
+import { described, PageOnlyQuery, problemResponses } from '../../lib/schemas.js'
 import { listCheckpoints } from './checkpoints.js'
 import { AuditPage, AuditQuery, ChangeFeedPage, ChangeFeedQuery, CheckpointBody, CheckpointPage, VerificationSchema } from './schemas.js'
 import { changesAfter, listAuditEvents, verifyAuditChain } from './service.js'
@@ -45,7 +45,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Verify the chain against a checkpoint you kept',
       description: 'The same verification as GET, compared with the checkpoint in the body, exactly as it was fetched from GET /v1/public/audit/checkpoints: a copy kept outside this service cannot be changed by anyone who can write its database. A checkpoint whose signature does not verify with this installation\'s key is reported as `checkpoint_signature_invalid`, not refused. Nothing is written.',
       body: CheckpointBody,
-      response: { 200: described('The verdict', VerificationSchema), ...problemResponses(...bodyProblems) }
+      response: { 200: described('The verdict', VerificationSchema), ...problemResponses() }
     }
   }, async (request) => verifyAuditChain(app.db, app.auditCheckpoints.signer, app.auditCheckpoints.copy, request.body))
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { Audit } from '../audit/trail.js'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
-import { bodyProblems, IdempotencyHeaders, IdParams, IfMatchHeaders, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses, described } from '../../lib/schemas.js'
+import { IdempotencyHeaders, IdParams, IfMatchHeaders, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses, described } from '../../lib/schemas.js'
 import {
   ChangeStatusBody, CreateEnterpriseBody, EnterpriseListQuery, EnterprisePage, StatusChangePage, UpdateEnterpriseBody
 } from './schemas.js'
@@ -26,7 +26,7 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The USCC is verified with its GB 32100 check character; a USCC already registered is a 409 naming the existing enterprise. An embedded organisation code that fails its own check is accepted with a warning.',
       headers: IdempotencyHeaders,
       body: CreateEnterpriseBody,
-      response: { 201: described('Registered; Location and ETag headers name it', enterprise, ['Location', 'ETag']), ...problemResponses(409, 422, ...bodyProblems) }
+      response: { 201: described('Registered; Location and ETag headers name it', enterprise, ['Location', 'ETag']), ...problemResponses(409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await registerEnterprise(tx, request.body, context(request, audit))
@@ -73,7 +73,7 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateEnterpriseBody,
-      response: { 200: described('Changed; the ETag header is the new version', enterprise, ['ETag']), ...problemResponses(404, 412, 422, 428, ...bodyProblems) }
+      response: { 200: described('Changed; the ETag header is the new version', enterprise, ['ETag']), ...problemResponses(404, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await updateEnterprise(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
@@ -90,7 +90,7 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams,
       headers: IfMatchIdempotencyHeaders,
       body: ChangeStatusBody,
-      response: { 201: described('Changed; the ETag header is the enterprise’s new version', { $ref: 'EnterpriseStatusChange' }, ['Location', 'ETag']), ...problemResponses(404, 409, 412, 422, 428, ...bodyProblems) }
+      response: { 201: described('Changed; the ETag header is the enterprise’s new version', { $ref: 'EnterpriseStatusChange' }, ['Location', 'ETag']), ...problemResponses(404, 409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await changeEnterpriseStatus(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))

@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
 import { clientGone } from '../../plugins/errors.js'
 import {
-  bodyProblems, described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
+  described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
 import { runImport } from './import-run.js'
@@ -39,7 +39,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       description: 'Plates are checked per GA 36 (new-energy plates included, with their colour), VINs by their check digit, driver ID numbers per GB 11643; the ID number is kept only as a keyed hash and a masked form. The issuing agency must be a transport agency of the licence’s jurisdiction, and the number must be new there for the type.',
       headers: IdempotencyHeaders,
       body: issueLicenceRef,
-      response: { 201: described('Issued; Location and ETag headers name it', licence, ['Location', 'ETag']), ...problemResponses(409, 422, ...bodyProblems) }
+      response: { 201: described('Issued; Location and ETag headers name it', licence, ['Location', 'ETag']), ...problemResponses(409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await issueLicence(tx, request.body, context(request, audit))
@@ -69,7 +69,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       summary: 'Find the driver certificates held under an ID number',
       description: 'A POST so that the ID number travels in the body, never in a URL or an access log. It is checked (GB 11643) and matched by its keyed hash.',
       body: DriverLookupBody,
-      response: { 200: described('The certificates you may see', DriverLookupResult), ...problemResponses(422, ...bodyProblems) }
+      response: { 200: described('The certificates you may see', DriverLookupResult), ...problemResponses(422) }
     }
   }, async (request) => findDriverCertificates(app.db, request.principal, app.jurisdictions, hashId, request.body))
 
@@ -98,7 +98,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       params: IdParams,
       headers: IfMatchIdempotencyHeaders,
       body: TransitionBody,
-      response: { 201: described('Done; the ETag header is the licence’s new version', { $ref: 'LicenceTransition' }, ['Location', 'ETag']), ...problemResponses(404, 409, 412, 428, ...bodyProblems) }
+      response: { 201: described('Done; the ETag header is the licence’s new version', { $ref: 'LicenceTransition' }, ['Location', 'ETag']), ...problemResponses(404, 409) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await transitionLicence(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))
@@ -135,7 +135,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       response: {
         200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }, ['Location']),
         201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }, ['Location']),
-        ...problemResponses(409, 415, 422)
+        ...problemResponses(409, 422)
       }
     }
   }, async (request, reply) => {
@@ -231,7 +231,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       summary: 'Verify a licence, the question in the body: for a number that is personal data',
       description: 'The same as GET /v1/public/licences/verify, with the same fields as JSON, so that a driver certificate numbered with the driver’s ID number can be verified without the number ever being in a URL or an access log. The answer shows that number masked.',
       body: VerificationRequest,
-      response: { ...verification, ...problemResponses(422, ...bodyProblems) }
+      response: { ...verification, ...problemResponses(422) }
     }
   }, async (request) => verifyLicence(app.db, app.jurisdictions, hashId, request.body, 'body'))
 }
