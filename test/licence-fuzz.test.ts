@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify'
 import { tableCounts, testApp } from './helpers/app.js'
 import { actors, platformFor, type Client } from './helpers/actors.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
-import { importLimits } from '../src/modules/licences/imports.js'
+import { importLimits } from '../src/modules/imports/resource.js'
 
 /** A small deterministic generator (mulberry32): a failure names its seed and case, and replays. */
 function generator (seed: number) {

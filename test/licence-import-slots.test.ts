@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import t from 'tap'
-import { importLimits } from '../src/modules/licences/imports.js'
+import { importLimits } from '../src/modules/imports/resource.js'
 import { actors } from './helpers/actors.js'
 import { loggedTestApp, tableCounts, testApp } from './helpers/app.js'
 import { registerEnterprise } from './helpers/fixtures.js'
@@ -42,7 +42,7 @@ t.test('one instance, its import slots and its log', async (t) => {
 
   t.test('import slots are fair: one running import per agency, IMPORT_MAX_CONCURRENT per instance', async (t) => {
     const line = (n: number) => JSON.stringify({ type: 'platform_permit', number: `C${n}`, jurisdictionCode: '440100', issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id, validFrom: '2025-01-01', validUntil: '2026-01-01' }) + '\n'
-    const imports = async () => (await tableCounts(app)).licence_imports
+    const imports = async () => (await tableCounts(app)).imports
 
     const running = streamImport(port, gz.key, 'concurrent-1')
     running.req.write(line(1))
@@ -88,7 +88,7 @@ t.test('one instance, its import slots and its log', async (t) => {
     t.match(aborted, { level: 30, code: 'request_aborted' })
     t.same(log.filter((l) => (l.level as number) >= 50), [], 'no error-level line, not even for the busy 503 above')
     t.notOk(JSON.stringify(log).includes('database_unavailable'), 'never taken for an outage')
-    t.match(log.find((l) => l.msg === 'licence import interrupted'), { level: 30, reqId: aborted.reqId })
+    t.match(log.find((l) => l.msg === 'import interrupted'), { level: 30, reqId: aborted.reqId, kind: 'licences' })
     t.notOk(aborted.err, 'no stack trace for what is not a failure')
   })
 })
@@ -111,7 +111,7 @@ t.test('a sender that trickles loses its slot to the other cities; a retry under
   first.req.write(lines.join(''))
   const second = streamImport(port, xiamen.key)
   second.req.write(JSON.stringify({ type: 'platform_permit' }) + '\n')
-  await eventually(async () => (await tableCounts(app)).licence_imports, (n) => n === 2)
+  await eventually(async () => (await tableCounts(app)).imports, (n) => n === 2)
   const trickling = setInterval(() => { first.req.write(' '); second.req.write(' ') }, 150)
   t.teardown(() => clearInterval(trickling))
   const started = Date.now()

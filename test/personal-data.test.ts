@@ -36,7 +36,7 @@ t.test('the key of the driver ID hashes is never in the database, nor is any unk
 
   const line = JSON.stringify(licenceInput('driver_certificate', { issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id })) + '\n'
   const imported = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'pd-2' }, payload: line })
-  const [digest] = rowsOf<{ body_hash: string, committed_digest: string }>(await app.db.execute(sql`select body_hash, committed_digest from licence_imports where id = ${imported.json().id}`))
+  const [digest] = rowsOf<{ body_hash: string, committed_digest: string }>(await app.db.execute(sql`select body_hash, committed_digest from imports where id = ${imported.json().id}`))
   t.not(digest!.body_hash, sha256(line), 'nor the import’s body digest')
   t.not(digest!.committed_digest, sha256(line))
 })
@@ -137,7 +137,7 @@ t.test('a resident ID number typed as a licence number is personal data on every
     t.same(res.json().errors.map((e: { code: string, errors: Array<{ pointer: string }> }) => [e.code, e.errors[0]!.pointer]), Array(3).fill(['personal_data_not_allowed', '/number']))
     t.notOk(leaks(res.body))
     t.equal((await tableCounts(app)).licences, counted)
-    const [stored] = rowsOf<{ rows: string | null }>(await app.db.execute(sql`select string_agg(errors::text, '') as rows from licence_import_errors`))
+    const [stored] = rowsOf<{ rows: string | null }>(await app.db.execute(sql`select string_agg(errors::text, '') as rows from import_errors`))
     t.notOk(leaks(stored!.rows ?? ''), 'the refused lines are kept without it')
   })
 

@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { etagOf, expectedVersion, sendWithEtag } from '../../lib/preconditions.js'
-import { clientGone } from '../../plugins/errors.js'
 import {
   described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
-import { runImport } from './import-run.js'
-import { findImport, firstErrors, importPath, importSlots, importToApi, listImportErrors, listImports, openImport } from './imports.js'
+import { importReceiver, type ImportRouteOptions } from '../imports/receive.js'
+import { findImport, firstErrors, importToApi, listImportErrors, listImports } from '../imports/resource.js'
+import { licenceImport } from './import.js'
 import {
   DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerificationRequest, type IssueLicence
@@ -23,10 +22,9 @@ const licence = { $ref: 'Licence' }
 // line has the same shape), and the handler still gets its type.
 const issueLicenceRef = Type.Unsafe<IssueLicence>(Type.Ref('IssueLicence'))
 
-export interface LicenceRouteOptions { auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number, minImportBytesPerMinute: number }
+export type LicenceRouteOptions = ImportRouteOptions
 
 export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = async (app, opts) => {
-  const slots = importSlots(opts.maxConcurrentImports)
   const hashId = app.hashPersonal
   const context = (request: FastifyRequest, audit: Audit) => ({ jurisdictions: app.jurisdictions, principal: request.principal, hashId, requestId: request.id, audit })
 
@@ -138,36 +136,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
         ...problemResponses(409, 422)
       }
     }
-  }, async (request, reply) => {
-    const key = request.headers['idempotency-key']
-    // Held while this request works on its import, whatever becomes of the connection.
-    const slot = slots.take(request.principal, key)
-    try {
-      const outcome = await runImport({
-        db: app.db,
-        registry: app.jurisdictions,
-        principal: request.principal,
-        hashPersonal: hashId,
-        requestId: request.id,
-        auditTrail: opts.auditTrail,
-        log: request.log,
-        maxLines: opts.maxImportLines,
-        minBytesPerMinute: opts.minImportBytesPerMinute,
-        clientGone: () => clientGone(request)
-      }, request.body as Readable, async () => {
-        const opened = await openImport(app.db, request.principal, key)
-        slot.importId = opened.row.id
-        return opened
-      })
-      const { kind, row } = outcome
-      // A replay answers as the import completed: 201 when one request delivered it, 200 after a retry.
-      if (kind === 'completed') reply.header('idempotent-replayed', 'true')
-      const status = kind === 'completed' ? (row.attempts === 1 ? 201 : 200) : kind === 'new' ? 201 : 200
-      return reply.code(status).header('location', importPath(row.id)).send(importToApi(row, await firstErrors(app.db, row.id)))
-    } finally {
-      slots.release(slot)
-    }
-  })
+  }, importReceiver(app, licenceImport, opts))
 
   app.get('/licence-imports', {
     config: { access: ['admin', 'regulator'] },
@@ -181,7 +150,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
     }
   }, async (request) => {
     const { limit, cursor, ...filters } = request.query
-    return listImports(app.db, request.principal, app.cursors, limit, cursor, filters)
+    return listImports(app.db, 'licences', request.principal, app.cursors, limit, cursor, filters)
   })
 
   app.get('/licence-imports/:id', {
@@ -194,7 +163,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       response: { 200: described('The import', { $ref: 'LicenceImport' }), ...problemResponses(404) }
     }
   }, async (request) => {
-    const row = await findImport(app.db, request.params.id, request.principal)
+    const row = await findImport(app.db, 'licences', request.params.id, request.principal)
     return importToApi(row, await firstErrors(app.db, row.id))
   })
 
@@ -208,7 +177,7 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
       querystring: PageOnlyQuery,
       response: { 200: described('A page of refused lines', ImportErrorPage), ...problemResponses(404) }
     }
-  }, async (request) => listImportErrors(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
+  }, async (request) => listImportErrors(app.db, 'licences', request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 
   const verification = { 200: described('The verdict and the matching licences', { $ref: 'LicenceVerification' }), ...problemResponses(422) }
   app.get('/public/licences/verify', {

@@ -2,7 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { example } from '../../lib/examples.js'
 import { catalogue, type ProblemCode } from '../../lib/problems.js'
 import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, TaggedObject, TaggedUnion, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
-import { importStatuses, licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
+import { importStatuses } from '../imports/table.js'
+import { licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
 
 export const licenceSorts = ['id', 'validUntil'] as const
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, char, check, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { char, check, date, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from '../agencies/table.js'
 import { enterprises } from '../enterprises/table.js'
 import { jurisdictions } from '../jurisdictions/table.js'
@@ -83,45 +83,6 @@ export const licenceTransitions = pgTable('licence_transitions', {
   check('licence_transitions_action_known', sql.raw(`action in (${inList(transitionActions)})`))
 ])
 
-export const importStatuses = ['receiving', 'completed', 'interrupted'] as const
-
-// A bulk import: a resource of its own, so a client can poll its counts while the lines stream in.
-export const licenceImports = pgTable('licence_imports', {
-  id: uuid('id').primaryKey(),
-  keyId: uuid('key_id'),
-  agencyId: uuid('agency_id'),
-  idempotencyKey: text('idempotency_key'),
-  /** The whole body's digest (keyed: a body holds personal data), known once it has been read to the end. */
-  bodyHash: text('body_hash'),
-  /** How far the committed batches reach: a retry checks that its body starts with these bytes, then goes on from there. */
-  committedBytes: bigint('committed_bytes', { mode: 'number' }).notNull().default(0),
-  committedLines: integer('committed_lines').notNull().default(0),
-  committedDigest: text('committed_digest'),
-  status: text('status', { enum: importStatuses }).notNull().default('receiving'),
-  attempts: integer('attempts').notNull().default(1),
-  lines: integer('lines').notNull().default(0),
-  applied: integer('applied').notNull().default(0),
-  rejected: integer('rejected').notNull().default(0),
-  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' })
-}, (t) => [
-  uniqueIndex('licence_imports_key_unique').on(t.keyId, t.idempotencyKey),
-  index('licence_imports_agency_idx').on(t.agencyId, t.id),
-  check('licence_imports_status_known', sql.raw(`status in (${inList(importStatuses)})`))
-])
-
-// The lines an import refused: one row per line, with every failure on it.
-export const licenceImportErrors = pgTable('licence_import_errors', {
-  importId: uuid('import_id').notNull().references(() => licenceImports.id, { onDelete: 'cascade' }),
-  line: integer('line').notNull(),
-  code: text('code').notNull(),
-  errors: jsonb('errors').notNull()
-}, (t) => [
-  primaryKey({ name: 'licence_import_errors_pkey', columns: [t.importId, t.line] })
-])
-
 export type LicenceRow = typeof licences.$inferSelect
 export type LicenceInsert = typeof licences.$inferInsert
 export type LicenceTransitionRow = typeof licenceTransitions.$inferSelect
-export type LicenceImportRow = typeof licenceImports.$inferSelect

@@ -1,22 +1,54 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { and, eq, sql, type SQL } from 'drizzle-orm'
-import { rowsOf } from '../../db/client.js'
+import type { Principal } from '../../auth/principal.js'
+import type { Database } from '../../db/client.js'
 import { invalidField, ProblemError, type ProblemCode } from '../../lib/problems.js'
 import { validationDetails } from '../../plugins/errors.js'
 import { bodyValidator } from '../../plugins/validation.js'
+import type { AuditAction, AuditEntityType } from '../audit/actions.js'
 import { appendAuditEvents } from '../audit/trail.js'
-import { importLimits, importPath, takeOverImport, type ImportContext, type LineError, type Opened } from './imports.js'
-import { checkLicence, shownNumber, type KnownAgency, type KnownEnterprise } from './rules.js'
-import { IssueLicenceBody, type IssueLicence } from './schemas.js'
-import { insertLicences, knownHolders, licencePath } from './service.js'
-import { licenceImports, type LicenceImportRow, type LicenceInsert } from './table.js'
+import { importLimits, importPath, takeOverImport, type ImportContext, type LineError, type Opened } from './resource.js'
+import { imports, type ImportKind, type ImportRow } from './table.js'
 
-// Reading an import's body: NDJSON read as it arrives, a batch of lines at a time, each batch
+// The one streaming-import engine every kind of bulk import runs on (a licence register, a
+// platform's roster, its orders): NDJSON read as it arrives, a batch of lines at a time, each batch
 // committed with its counts, its refused lines, how far into the body it reaches, and one audit
 // event. One batch is checked while the one before it is written, so memory holds two batches
 // whatever the size. Nothing is applied twice: a retry under the same Idempotency-Key proves that
 // its body starts with the bytes already committed, skips them, and goes on from there.
+// What the lines are, how they are checked and where they are written is the kind's ImportDefinition.
+
+/** A line that matches its kind's schema, with its line number. */
+export interface ParsedLine<Input> { line: number, input: Input }
+
+/** A checked record ready to write, with the line it came from. */
+export type CheckedRow<Row> = Row & { line: number }
+
+/**
+ * One kind of import. `batches` is called once per run, so that a kind may keep what it learns
+ * across batches (the holders a register names, say); its `check` runs outside any transaction,
+ * while the batch before is being written, and its `write` inside the batch's transaction.
+ */
+export interface ImportDefinition<Input, Row> {
+  kind: ImportKind
+  /** The audit trail's name for it, and for a committed batch. */
+  entityType: AuditEntityType
+  batchAction: AuditAction
+  /** Validates each line as it is read, with the rules of a request body. */
+  lineSchema: object
+  /** What one line holds, for the message of a body with none ("one licence as JSON per line"). */
+  lineNoun: string
+  /** Refuses (throws) a caller who may not send this kind; checked when the import opens. */
+  authorize: (who: Principal) => void
+  batches: (ctx: ImportContext) => {
+    check: (lines: Array<ParsedLine<Input>>) => Promise<{ rows: Array<CheckedRow<Row>>, errors: LineError[] }>
+    /** Writes rows; a row it cannot write (already there) comes back as its line's error. */
+    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string) => Promise<{ applied: number, errors: LineError[] }>
+    /** The jurisdictions a batch's rows are in, for its audit event. */
+    jurisdictionsOf: (rows: Array<CheckedRow<Row>>) => string[]
+  }
+}
 
 /** A body's digest as stored: keyed, since the body holds personal data that a plain hash would give away. */
 const storedDigest = (digest: Hash, hashPersonal: (value: string) => string) => hashPersonal(digest.copy().digest('hex'))
@@ -27,12 +59,12 @@ export function differentBody (): ProblemError {
   })
 }
 
-function emptyImport (): ProblemError {
-  return invalidField('empty_import', '', 'empty_import', 'The body holds no line: send one licence as JSON per line. Nothing was written, and an Idempotency-Key sent with it is still unused')
+function emptyImport (noun: string): ProblemError {
+  return invalidField('empty_import', '', 'empty_import', `The body holds no line: send ${noun} as JSON per line. Nothing was written, and an Idempotency-Key sent with it is still unused`)
 }
 
-function superseded (id: string): ProblemError {
-  return new ProblemError('import_superseded', `A retry under the same Idempotency-Key took import ${id} over while this request was silent; it goes on there: follow it at ${importPath(id)}`)
+function superseded (kind: ImportKind, id: string): ProblemError {
+  return new ProblemError('import_superseded', `A retry under the same Idempotency-Key took import ${id} over while this request was silent; it goes on there: follow it at ${importPath(kind, id)}`)
 }
 
 /** A line: its text, or only its length when it is too long to hold; `end` is the body offset after it. */
@@ -79,9 +111,15 @@ async function * linesOf (body: AsyncIterable<Buffer>, digest: Hash, maxLineByte
 }
 
 /** A line that matches the schema; `nul` is where a value holds a NUL character, if one does. */
-interface Parsed { line: number, input: IssueLicence, nul?: string }
+interface Parsed { line: number, input: unknown, nul?: string }
 
-const validLine = bodyValidator(IssueLicenceBody)
+type LineValidator = ReturnType<typeof bodyValidator>
+const lineValidators = new WeakMap<object, LineValidator>()
+const validatorFor = (schema: object) => {
+  let validate = lineValidators.get(schema)
+  if (!validate) lineValidators.set(schema, validate = bodyValidator(schema))
+  return validate
+}
 
 function lineProblem (line: number, code: ProblemCode, pointer: string, detailCode: string, message: string): LineError {
   return { line, code, errors: [{ in: 'body', pointer, code: detailCode, message }] }
@@ -117,8 +155,8 @@ function nulIn (value: unknown): { pointer: string, inName: boolean } | undefine
   return undefined
 }
 
-/** One line as JSON that matches the licence schema, or why not. */
-function parseLine (text: string, line: number): Parsed | LineError {
+/** One line as JSON that matches its kind's schema, or why not. */
+function parseLine (text: string, line: number, validLine: LineValidator): Parsed | LineError {
   if (text.includes('\u0000')) return lineProblem(line, 'malformed_json', '', 'nul_character', 'the line holds a NUL byte (0x00): JSON allows none, and the register cannot store one')
   let value: unknown
   try {
@@ -133,16 +171,18 @@ function parseLine (text: string, line: number): Parsed | LineError {
   const nul = text.includes('\\u0000') ? nulIn(value) : undefined
   if (nul?.inName) return lineProblem(line, 'validation_failed', nul.pointer, 'nul_character', 'a field name here holds a NUL character (U+0000), which the register cannot store')
   if (!validLine(value)) return { line, code: 'validation_failed', errors: validationDetails(validLine.errors as Parameters<typeof validationDetails>[0], 'body') }
-  return { line, input: value as IssueLicence, ...(nul ? { nul: nul.pointer } : {}) }
+  return { line, input: value, ...(nul ? { nul: nul.pointer } : {}) }
 }
 
 /** Where a batch ends: what its commit records, so that a retry can go on from there. */
 interface BatchEnd { bytes: number, lines: number, counted: number, digest: string }
 
-interface Caches { agencies: Map<string, KnownAgency>, enterprises: Map<string, KnownEnterprise> }
-
 /** What became of an import's request: the import as this request left it, and how it was opened. */
-export interface ImportOutcome { kind: Opened['kind'], row: LicenceImportRow }
+export interface ImportOutcome { kind: Opened['kind'], row: ImportRow }
+
+// The engine handles every kind's lines and rows alike, without looking into them.
+type AnyDefinition = ImportDefinition<any, object>
+type Batches = ReturnType<AnyDefinition['batches']>
 
 /**
  * Reads, checks and applies every line; returns the import as it ended. The import is opened (or
@@ -150,9 +190,11 @@ export interface ImportOutcome { kind: Opened['kind'], row: LicenceImportRow }
  * that holds none writes nothing and leaves its key unused. One that holds the body of a completed
  * import is read to its end only to prove that it is that body, and replayed.
  */
-export async function runImport (ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
+export async function runImport<Input, Row> (definition: ImportDefinition<Input, Row>, ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
   const digest = createHash('sha256')
-  const caches: Caches = { agencies: new Map(), enterprises: new Map() }
+  const batches: Batches = (definition as unknown as AnyDefinition).batches(ctx)
+  const validLine = validatorFor(definition.lineSchema)
+  const kind = definition.kind
   const received = { bytes: 0 }
   let opened: Opened | undefined
   let fence = { id: '', attempt: 0 }
@@ -170,7 +212,7 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
   // Whether this request delivers the import: from its opening when new, from the proof that its
   // body is the same when a retry; never to replay a completed one.
   let held = false
-  const hold = (row: LicenceImportRow) => {
+  const hold = (row: ImportRow) => {
     fence = { id: row.id, attempt: row.attempts }
     held = true
   }
@@ -183,10 +225,10 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
     const mark: BatchEnd = { bytes: end, lines: lineNo, counted: counts.lines, digest: storedDigest(digest, ctx.hashPersonal) }
     flushing = true
     // Checked while the batch before it is being written; then written while the next is read.
-    const checked = await checkBatch(ctx, lines, caches)
+    const checked = await checkBatch(batches, lines)
     await applying
     flushing = false
-    applying = commitBatch(ctx, fence, checked, mark, counts).then(() => { committed++ })
+    applying = commitBatch(kind, definition, batches, ctx, fence, checked, mark, counts).then(() => { committed++ })
     // Its failure is met at the next await; until then, reading goes on.
     applying.catch(() => {})
   }
@@ -201,8 +243,8 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
     }
     bytesAtLastBeat = received.bytes
     if (!receiving()) return
-    ctx.db.update(licenceImports).set({ updatedAt: sql`now()` }).where(current(fence))
-      .catch((err: unknown) => ctx.log.warn({ err, importId: fence.id }, 'licence import heartbeat failed'))
+    ctx.db.update(imports).set({ updatedAt: sql`now()` }).where(current(fence))
+      .catch((err: unknown) => ctx.log.warn({ err, importId: fence.id, kind }, 'import heartbeat failed'))
   }, importLimits.heartbeatMs).unref()
 
   try {
@@ -240,10 +282,10 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
       counts.lines++
       batch.push(line.text === undefined
         ? lineProblem(lineNo, 'payload_too_large', '', 'line_too_long', `the line has ${line.tooLong} bytes; at most ${importLimits.maxLineBytes} are read`)
-        : parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo))
+        : parseLine(line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text, lineNo, validLine))
       if (batch.length >= importLimits.batchLines) await flush()
     }
-    if (opened === undefined) throw emptyImport()
+    if (opened === undefined) throw emptyImport(definition.lineNoun)
     if (opened.kind === 'completed') {
       if (storedDigest(digest, ctx.hashPersonal) !== opened.row.bodyHash) throw differentBody()
       return opened
@@ -253,15 +295,15 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
     await applying
   } catch (err) {
     await applying?.catch(() => {})
-    if (receiving()) await leave(ctx, fence, opened!.kind === 'new' && committed === 0, err)
+    if (receiving()) await leave(ctx, kind, fence, opened!.kind === 'new' && committed === 0, err)
     throw err
   } finally {
     clearInterval(heartbeat)
   }
-  const [done] = await ctx.db.update(licenceImports)
+  const [done] = await ctx.db.update(imports)
     .set({ status: 'completed', bodyHash: storedDigest(digest, ctx.hashPersonal), finishedAt: sql`now()`, updatedAt: sql`now()` })
     .where(current(fence)).returning()
-  if (!done) throw superseded(fence.id)
+  if (!done) throw superseded(kind, fence.id)
   return { kind: opened.kind, row: done }
 }
 
@@ -269,12 +311,12 @@ export async function runImport (ctx: ImportContext, body: Readable, open: () =>
  * An import this request stops delivering: interrupted, for a retry under its key to go on; or,
  * when this request opened it and committed nothing, gone, as if it had never been sent.
  */
-async function leave (ctx: ImportContext, fence: { id: string, attempt: number }, unused: boolean, err: unknown) {
+async function leave (ctx: ImportContext, kind: ImportKind, fence: { id: string, attempt: number }, unused: boolean, err: unknown) {
   const gone = ctx.clientGone()
-  ctx.log[gone ? 'info' : 'warn']({ ...(gone ? {} : { err }), importId: fence.id }, unused ? 'licence import stopped before its first batch' : 'licence import interrupted')
+  ctx.log[gone ? 'info' : 'warn']({ ...(gone ? {} : { err }), importId: fence.id, kind }, unused ? 'import stopped before its first batch' : 'import interrupted')
   try {
-    if (unused) await ctx.db.delete(licenceImports).where(current(fence))
-    else await ctx.db.update(licenceImports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(current(fence))
+    if (unused) await ctx.db.delete(imports).where(current(fence))
+    else await ctx.db.update(imports).set({ status: 'interrupted', updatedAt: sql`now()` }).where(current(fence))
   } catch (cause) {
     ctx.log.error({ err: cause, importId: fence.id }, 'could not mark the import interrupted')
   }
@@ -282,38 +324,22 @@ async function leave (ctx: ImportContext, fence: { id: string, attempt: number }
 
 /** The import, as long as this request still delivers it (no retry has taken it over). */
 function current (fence: { id: string, attempt: number }): SQL {
-  return and(eq(licenceImports.id, fence.id), eq(licenceImports.attempts, fence.attempt), eq(licenceImports.status, 'receiving'))!
+  return and(eq(imports.id, fence.id), eq(imports.attempts, fence.attempt), eq(imports.status, 'receiving'))!
 }
 
-interface CheckedBatch { rows: Array<Omit<LicenceInsert, 'id'> & { line: number }>, errors: LineError[], firstLine: number, lastLine: number }
+interface CheckedBatch { rows: Array<CheckedRow<object>>, errors: LineError[], firstLine: number, lastLine: number }
 
-/** Checks a batch's licences against the rules and what the register knows (its agencies and enterprises). */
-async function checkBatch (ctx: ImportContext, batch: Array<Parsed | LineError>, caches: Caches): Promise<CheckedBatch> {
+/** Checks a batch's parsed lines by its kind's rules; a line whose value holds a NUL is refused here if its rules did not. */
+async function checkBatch (batches: Batches, batch: Array<Parsed | LineError>): Promise<CheckedBatch> {
   const parsed = batch.filter((b): b is Parsed => 'input' in b)
   const errors = batch.filter((b): b is LineError => !('input' in b))
-  // The agencies and enterprises this batch names that are not known yet: two queries at most.
-  const agencyIds = [...new Set(parsed.map((p) => p.input.issuingAgencyId))].filter((id) => !caches.agencies.has(id))
-  const enterpriseIds = [...new Set(parsed.flatMap((p) => p.input.enterpriseId ? [p.input.enterpriseId] : []))].filter((id) => !caches.enterprises.has(id))
-  if (agencyIds.length || enterpriseIds.length) {
-    const known = await knownHolders(ctx.db, ctx.principal, agencyIds, enterpriseIds)
-    for (const [id, a] of known.agencies) caches.agencies.set(id, a)
-    for (const [id, e] of known.enterprises) caches.enterprises.set(id, e)
-  }
-  const rules = {
-    registry: ctx.registry,
-    principal: ctx.principal,
-    agency: (id: string) => caches.agencies.get(id),
-    enterprise: (id: string) => caches.enterprises.get(id),
-    hashId: ctx.hashPersonal,
-    now: new Date()
-  }
-  const rows: Array<Omit<LicenceInsert, 'id'> & { line: number }> = []
-  for (const p of parsed) {
-    const checked = checkLicence(p.input, rules)
-    if (checked.failure) errors.push({ line: p.line, ...checked.failure })
-    // The rules refuse a NUL where they read a value (a number, a plate) in words of their own; anywhere else, here.
-    else if (p.nul !== undefined) errors.push(lineProblem(p.line, 'validation_failed', p.nul, 'nul_character', 'holds a NUL character (U+0000), which the register cannot store'))
-    else rows.push({ ...checked.values, line: p.line })
+  const checked = await batches.check(parsed)
+  errors.push(...checked.errors)
+  // The rules refuse a NUL where they read a value (a number, a plate) in words of their own; anywhere else, here.
+  const nulAt = new Map(parsed.flatMap((p) => p.nul === undefined ? [] : [[p.line, p.nul] as const]))
+  const rows = nulAt.size === 0 ? checked.rows : checked.rows.filter((r) => !nulAt.has(r.line))
+  for (const r of nulAt.size === 0 ? [] : checked.rows.filter((r) => nulAt.has(r.line))) {
+    errors.push(lineProblem(r.line, 'validation_failed', nulAt.get(r.line)!, 'nul_character', 'holds a NUL character (U+0000), which cannot be stored'))
   }
   return { rows, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
 }
@@ -323,61 +349,45 @@ const storable = (_name: string, value: unknown) => typeof value === 'string' ? 
 
 /** Commits a checked batch with its counts, refused lines, where it ends, and one audit event. */
 async function commitBatch (
-  ctx: ImportContext, fence: { id: string, attempt: number }, { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd,
-  counts: { applied: number, rejected: number }
+  kind: ImportKind, definition: { entityType: AuditEntityType, batchAction: AuditAction }, batches: Batches, ctx: ImportContext, fence: { id: string, attempt: number },
+  { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd, counts: { applied: number, rejected: number }
 ) {
-  const applied = await ctx.db.transaction(async (tx) => {
+  const outcome = await ctx.db.transaction(async (tx) => {
     // Not flushed to disk one batch at a time: a crash can lose only the last batches, and with
     // them the progress they recorded, so a retry sends them again. The import's completion is a
     // synchronous commit, which flushes every batch before it, so what the answer reports is durable.
     await tx.execute(sql`set local synchronous_commit = off`)
-    const inserted = rows.length ? await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId: fence.id }) : []
-    if (inserted.length < rows.length) {
-      // A number already in the register: earlier in this import, or before it.
-      const landed = new Set(inserted.map((r) => r.line))
-      const refused = rows.filter((r) => !landed.has(r.line))
-      const byLine = new Map(refused.map((r) => [r.line, r]))
-      const holders = rowsOf<{ line: number, id: string, import_id: string | null, import_line: number | null }>(await tx.execute(sql`
-        select k.line, l.id, l.import_id, l.import_line
-        from unnest(${sql.param(refused.map((r) => r.jurisdictionCode))}::char(6)[], ${sql.param(refused.map((r) => r.type))}::text[],
-          ${sql.param(refused.map((r) => r.number))}::text[], ${sql.param(refused.map((r) => r.line))}::int[]) as k(code, type, number, line)
-        join licences l on l.jurisdiction_code = k.code and l.type = k.type and l.number = k.number`))
-      for (const holder of holders) {
-        const row = byLine.get(holder.line)!
-        const where = holder.import_id === fence.id ? `already on line ${holder.import_line} of this import` : `already in the register as ${licencePath(holder.id)}`
-        errors.push(lineProblem(holder.line, 'licence_number_taken', '/number', 'licence_number_taken', `a ${row.type} numbered ${shownNumber(row)} in ${row.jurisdictionCode} is ${where}`))
-      }
-    }
-    if (errors.length) {
-      errors.sort((a, b) => a.line - b.line)
+    const written = rows.length ? await batches.write(tx, rows, fence.id) : { applied: 0, errors: [] }
+    const refused = [...errors, ...written.errors].sort((a, b) => a.line - b.line)
+    if (refused.length) {
       await tx.execute(sql`
-        insert into licence_import_errors (import_id, line, code, errors)
+        insert into import_errors (import_id, line, code, errors)
         select ${fence.id}::uuid, e.line, e.code, e.errors
-        from unnest(${sql.param(errors.map((e) => e.line))}::int[], ${sql.param(errors.map((e) => e.code))}::text[], ${sql.param(errors.map((e) => JSON.stringify(e.errors, storable)))}::jsonb[]) as e(line, code, errors)`)
+        from unnest(${sql.param(refused.map((e) => e.line))}::int[], ${sql.param(refused.map((e) => e.code))}::text[], ${sql.param(refused.map((e) => JSON.stringify(e.errors, storable)))}::jsonb[]) as e(line, code, errors)`)
     }
-    const [still] = await tx.update(licenceImports).set({
+    const [still] = await tx.update(imports).set({
       lines: mark.counted,
-      applied: counts.applied + inserted.length,
-      rejected: counts.rejected + errors.length,
+      applied: counts.applied + written.applied,
+      rejected: counts.rejected + refused.length,
       committedBytes: mark.bytes,
       committedLines: mark.lines,
       committedDigest: mark.digest,
       updatedAt: sql`now()`
-    }).where(current(fence)).returning({ id: licenceImports.id })
-    if (!still) throw superseded(fence.id)
-    if (ctx.auditTrail && (inserted.length || errors.length)) {
+    }).where(current(fence)).returning({ id: imports.id })
+    if (!still) throw superseded(kind, fence.id)
+    if (ctx.auditTrail && (written.applied || refused.length)) {
       await appendAuditEvents(tx, ctx.principal, ctx.requestId, [{
-        action: 'licence_import.batch_committed',
-        entityType: 'licence_import',
+        action: definition.batchAction,
+        entityType: definition.entityType,
         entityId: fence.id,
-        jurisdictionCodes: [...new Set(rows.map((r) => r.jurisdictionCode))],
+        jurisdictionCodes: batches.jurisdictionsOf(rows),
         before: null,
-        after: { firstLine, lastLine, applied: inserted.length, rejected: errors.length }
+        after: { firstLine, lastLine, applied: written.applied, rejected: refused.length }
       }])
     }
-    return inserted.length
+    return { applied: written.applied, rejected: refused.length }
   })
   // Counted once committed: a batch that failed counts nothing.
-  counts.applied += applied
-  counts.rejected += errors.length
+  counts.applied += outcome.applied
+  counts.rejected += outcome.rejected
 }

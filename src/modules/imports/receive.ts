@@ -1,0 +1,54 @@
+import type { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Database } from '../../db/client.js'
+import { clientGone } from '../../plugins/errors.js'
+import { runImport, type ImportDefinition } from './engine.js'
+import { firstErrors, importPath, importSlots, importToApi, openImport } from './resource.js'
+
+export interface ImportRouteOptions { auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number, minImportBytesPerMinute: number }
+
+// One instance's import slots, shared by every kind of import (one per database handle, so one per app).
+const slotsOf = new WeakMap<Database, ReturnType<typeof importSlots>>()
+
+/**
+ * The handler of a streaming import route of any kind: takes an import slot, opens (or reopens,
+ * under its Idempotency-Key) the import at the body's first line, runs the engine, and answers
+ * with the import: 201 when one request delivered it, 200 after a retry went on with it, and a
+ * replay of either with idempotent-replayed.
+ */
+export function importReceiver<Input, Row> (app: FastifyInstance, definition: ImportDefinition<Input, Row>, opts: ImportRouteOptions) {
+  let slots = slotsOf.get(app.db)
+  if (!slots) slotsOf.set(app.db, slots = importSlots(opts.maxConcurrentImports))
+  const held = slots
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = request.headers['idempotency-key'] as string | undefined
+    // Held while this request works on its import, whatever becomes of the connection.
+    const slot = held.take(request.principal, key)
+    try {
+      const outcome = await runImport(definition, {
+        db: app.db,
+        registry: app.jurisdictions,
+        principal: request.principal,
+        hashPersonal: app.hashPersonal,
+        requestId: request.id,
+        auditTrail: opts.auditTrail,
+        log: request.log,
+        maxLines: opts.maxImportLines,
+        minBytesPerMinute: opts.minImportBytesPerMinute,
+        clientGone: () => clientGone(request)
+      }, request.body as Readable, async () => {
+        definition.authorize(request.principal)
+        const opened = await openImport(app.db, definition.kind, request.principal, key)
+        slot.importId = opened.row.id
+        slot.kind = definition.kind
+        return opened
+      })
+      const { kind, row } = outcome
+      if (kind === 'completed') reply.header('idempotent-replayed', 'true')
+      const status = kind === 'completed' ? (row.attempts === 1 ? 201 : 200) : kind === 'new' ? 201 : 200
+      return reply.code(status).header('location', importPath(definition.kind, row.id)).send(importToApi(row, await firstErrors(app.db, row.id)))
+    } finally {
+      held.release(slot)
+    }
+  }
+}
