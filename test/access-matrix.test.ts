@@ -39,6 +39,16 @@ const expected: Record<string, Role[]> = {
   'GET /v1/licence-imports': ['admin', 'regulator'],
   'GET /v1/licence-imports/:id': ['admin', 'regulator'],
   'GET /v1/licence-imports/:id/errors': ['admin', 'regulator'],
+  'POST /v1/roster-imports': ['platform'],
+  'GET /v1/roster-imports': ['admin', 'platform'],
+  'GET /v1/roster-imports/:id': ['admin', 'platform'],
+  'GET /v1/roster-imports/:id/errors': ['admin', 'platform'],
+  'GET /v1/roster/vehicles': ['admin', 'regulator', 'platform'],
+  'GET /v1/roster/vehicles/:id': ['admin', 'regulator', 'platform'],
+  'GET /v1/roster/vehicles/:id/changes': ['admin', 'regulator', 'platform'],
+  'GET /v1/roster/drivers': ['admin', 'regulator', 'platform'],
+  'GET /v1/roster/drivers/:id': ['admin', 'regulator', 'platform'],
+  'GET /v1/roster/drivers/:id/changes': ['admin', 'regulator', 'platform'],
   'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform'],
   'POST /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']
 }

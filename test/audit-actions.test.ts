@@ -9,7 +9,7 @@ import { systemPrincipal } from '../src/auth/principal.js'
 import { auditActions, type AuditAction } from '../src/modules/audit/actions.js'
 import { audited } from '../src/modules/audit/trail.js'
 import { testApp } from './helpers/app.js'
-import { actors } from './helpers/actors.js'
+import { actors, platformFor } from './helpers/actors.js'
 import { createAgency, issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020
@@ -41,6 +41,9 @@ t.test('the trail’s actions, entity types and before/after are the ones the do
   }
   const imported = await gz.inject({ method: 'POST', url: '/v1/licence-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(licenceInput('driver_certificate', base)) + '\n' })
   t.equal(imported.statusCode, 201, imported.body)
+  const platform = await platformFor(app, enterprise.id)
+  const rostered = await platform.inject({ method: 'POST', url: '/v1/roster-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify({ entry: 'vehicle', flag: 'add', jurisdictionCode: '440100', plate: licence.plate, plateColour: 'blue', vin: licence.vin, certificateNumber: licence.number, serviceFrom: '2025-01-01' }) + '\n' })
+  t.equal(rostered.statusCode, 201, rostered.body)
 
   const events: Event[] = []
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {

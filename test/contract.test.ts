@@ -29,6 +29,19 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     payload: JSON.stringify(licenceInput('driver_certificate', { issuingAgencyId: agencyId, enterpriseId: enterprise.id })) + '\n{"type":"bad"}\n'
   })
   t.equal(imported.statusCode, 201, imported.body)
+  const rostered = await platform.inject({
+    method: 'POST',
+    url: '/v1/roster-imports',
+    headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'contract-roster-1' },
+    payload: [
+      { entry: 'vehicle', flag: 'add', jurisdictionCode: '440100', plate: vehicle.plate, plateColour: 'blue', vin: vehicle.vin, certificateNumber: vehicle.number, serviceFrom: '2025-01-01' },
+      { entry: 'driver', flag: 'add', jurisdictionCode: '440100', idNumber: '11010519491231002X', certificateNumber: 'D-1', serviceFrom: '2025-01-01' },
+      { entry: 'vehicle', flag: 'delete', jurisdictionCode: '440100', plate: '粤A00000' }
+    ].map((l) => JSON.stringify(l)).join('\n')
+  })
+  t.equal(rostered.statusCode, 201, rostered.body)
+  const rosterVehicle = (await platform.inject({ url: '/v1/roster/vehicles' })).json().items[0].id as string
+  const rosterDriver = (await platform.inject({ url: '/v1/roster/drivers' })).json().items[0].id as string
   const spare = await admin.inject({ method: 'POST', url: '/v1/api-keys', payload: { role: 'platform', enterpriseId: enterprise.id, label: '待吊销' } })
   const signed = await admin.inject({ method: 'POST', url: '/v1/audit/checkpoints' })
   t.equal(signed.statusCode, 201, signed.body)
@@ -38,6 +51,9 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     '/v1/enterprises/{id}': enterprise.id,
     '/v1/licences/{id}': vehicle.id,
     '/v1/licence-imports/{id}': imported.json().id,
+    '/v1/roster-imports/{id}': rostered.json().id,
+    '/v1/roster/vehicles/{id}': rosterVehicle,
+    '/v1/roster/drivers/{id}': rosterDriver,
     '/v1/api-keys/{id}': spare.json().id,
     '/v1/public/jurisdictions/{code}': '440100'
   }
@@ -81,6 +97,16 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     listLicenceImports: { url: '/v1/licence-imports' },
     getLicenceImport: { url: `/v1/licence-imports/${ids['/v1/licence-imports/{id}']}` },
     listLicenceImportErrors: { url: `/v1/licence-imports/${ids['/v1/licence-imports/{id}']}/errors` },
+    importRoster: { caller: platform, method: 'POST', url: '/v1/roster-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'contract-roster-2' }, payload: JSON.stringify({ entry: 'vehicle', flag: 'update', jurisdictionCode: '440100', plate: vehicle.plate, serviceUntil: '2030-12-31' }) },
+    listRosterImports: { caller: platform, url: '/v1/roster-imports' },
+    getRosterImport: { caller: platform, url: `/v1/roster-imports/${ids['/v1/roster-imports/{id}']}` },
+    listRosterImportErrors: { caller: platform, url: `/v1/roster-imports/${ids['/v1/roster-imports/{id}']}/errors` },
+    listRosterVehicles: { url: '/v1/roster/vehicles?verdict=unlicensed&jurisdiction=440106' },
+    getRosterVehicle: { url: `/v1/roster/vehicles/${rosterVehicle}` },
+    listRosterVehicleChanges: { url: `/v1/roster/vehicles/${rosterVehicle}/changes` },
+    listRosterDrivers: { caller: platform, url: '/v1/roster/drivers?verdict=not_found' },
+    getRosterDriver: { caller: platform, url: `/v1/roster/drivers/${rosterDriver}` },
+    listRosterDriverChanges: { url: `/v1/roster/drivers/${rosterDriver}/changes` },
     verifyLicence: { caller: anonymous, url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicle.plate as string)}` },
     verifyLicenceInBody: { caller: anonymous, method: 'POST', url: '/v1/public/licences/verify', payload: { plate: vehicle.plate } }
   }
@@ -128,7 +154,7 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
         if (documented(404)) expect(404, await call(legitimate, { url: pathOf(path, path.includes('{code}') ? '110000' : missing) + suffix }), 'for a missing record')
       }
       if (op.requestBody || method !== 'GET') expect(415, await call(legitimate, { headers: { 'content-type': 'text/csv' }, payload: 'a,b' }), 'with a CSV body')
-      if ((op.requestBody || method !== 'GET') && path !== '/v1/licence-imports') {
+      if ((op.requestBody || method !== 'GET') && !path.endsWith('-imports')) {
         expect(413, await call(legitimate, { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ nameZh: 'x'.repeat(8000) }) }), 'with a body past the limit')
       }
       const ifMatch = op.parameters?.find((p) => p.in === 'header' && p.name === 'if-match')

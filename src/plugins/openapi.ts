@@ -81,6 +81,7 @@ export default fp(async function openapi (app) {
         { name: 'enterprises', description: 'Platform enterprises and their status history' },
         { name: 'api-keys', description: 'API keys (admin)' },
         { name: 'licences', description: 'The licence register: permits, vehicle and driver certificates, filings; lifecycle and bulk import' },
+        { name: 'rosters', description: 'Platforms’ rosters: the vehicles and drivers in service in each city, checked against the licence register' },
         { name: 'public', description: 'Disclosed data for passengers and integrators: no key needed' },
         { name: 'audit', description: 'The tamper-evident audit trail' },
         { name: 'events', description: 'Change feed for integrators' },

@@ -32,9 +32,9 @@ export const LicenceStatusStateSchema = Type.Object({
 export const ImportBatchSchema = Type.Object({
   firstLine: Type.Integer({ minimum: 1, description: 'First line of the batch' }),
   lastLine: Type.Integer({ minimum: 1, description: 'Last line of the batch' }),
-  applied: Type.Integer({ minimum: 0, description: 'Lines of the batch that entered the register' }),
+  applied: Type.Integer({ minimum: 0, description: 'Lines of the batch applied (licences entered into the register; roster entries added, changed or taken off)' }),
   rejected: Type.Integer({ minimum: 0, description: 'Lines of the batch refused' })
-}, { $id: 'LicenceImportBatch', additionalProperties: false, description: 'licence_import.batch_committed (after): one committed batch of an import' })
+}, { $id: 'LicenceImportBatch', additionalProperties: false, description: 'licence_import.batch_committed and roster_import.batch_committed (after): one committed batch of an import' })
 
 export const SeedSummarySchema = Type.Object({
   licences: Type.Integer({ minimum: 0, description: 'Licences the demo data entered' })

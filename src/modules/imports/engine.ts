@@ -380,6 +380,8 @@ async function commitBatch (
         action: definition.batchAction,
         entityType: definition.entityType,
         entityId: fence.id,
+        // A platform's import concerns its enterprise: the platform sees it in its change feed.
+        enterpriseId: ctx.principal.role === 'platform' ? ctx.principal.enterpriseId : null,
         jurisdictionCodes: batches.jurisdictionsOf(rows),
         before: null,
         after: { firstLine, lastLine, applied: written.applied, rejected: refused.length }

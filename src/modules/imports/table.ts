@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /** What an import loads: each kind is a stream of its own records, read by the one engine (engine.ts). */
-export const importKinds = ['licences'] as const
+export const importKinds = ['licences', 'roster'] as const
 export type ImportKind = typeof importKinds[number]
 export const importStatuses = ['receiving', 'completed', 'interrupted'] as const
 

@@ -1,9 +1,9 @@
 import { apiModule } from '../../lib/module.js'
 import { licenceRoutes } from './routes.js'
-import { ImportLineError, IssueLicenceBody, LicenceImportLine, LicenceImportSchema, LicenceRecordSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema } from './schemas.js'
+import { IssueLicenceBody, LicenceImportLine, LicenceRecordSchema, LicenceSchema, LicenceTransitionSchema, VerificationSchema } from './schemas.js'
 
 /** The licence register: issue, lifecycle, bulk import, public verification. */
-export default apiModule('licences', [LicenceSchema, LicenceRecordSchema, IssueLicenceBody, LicenceImportLine, LicenceTransitionSchema, VerificationSchema, ImportLineError, LicenceImportSchema], (v1, { config, auditTrail }) =>
+export default apiModule('licences', [LicenceSchema, LicenceRecordSchema, IssueLicenceBody, LicenceImportLine, LicenceTransitionSchema, VerificationSchema], (v1, { config, auditTrail }) =>
   v1.register(licenceRoutes, {
     auditTrail,
     maxImportLines: config.IMPORT_MAX_LINES,

@@ -6,11 +6,11 @@ import {
   described, IdempotencyHeaders, IdParams, IfMatchIdempotencyHeaders, IfNoneMatchHeaders, NotModified, PageOnlyQuery, problemResponses
 } from '../../lib/schemas.js'
 import type { Audit } from '../audit/trail.js'
-import { importReceiver, type ImportRouteOptions } from '../imports/receive.js'
-import { findImport, firstErrors, importToApi, listImportErrors, listImports } from '../imports/resource.js'
+import type { ImportRouteOptions } from '../imports/receive.js'
+import { importRoutes } from '../imports/routes.js'
 import { licenceImport } from './import.js'
 import {
-  DriverLookupBody, DriverLookupResult, ImportErrorPage, ImportListQuery, ImportPage, LicenceListQuery, LicencePage,
+  DriverLookupBody, DriverLookupResult, LicenceListQuery, LicencePage,
   TransitionBody, TransitionPage, VerificationRequest, type IssueLicence
 } from './schemas.js'
 import { findDriverCertificates, findLicence, issueLicence, licencePath, licenceToApi, listLicences, listTransitions, transitionLicence } from './service.js'
@@ -116,68 +116,19 @@ export const licenceRoutes: FastifyPluginAsyncTypebox<LicenceRouteOptions> = asy
     }
   }, async (request) => listTransitions(app.db, request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 
-  app.post('/licence-imports', {
-    // An import body is read as a stream, line by line, never whole: no body limit applies to it.
-    config: { access: ['regulator'], streamingBody: { contentType: 'application/x-ndjson', line: 'LicenceImportLine', description: 'One licence as JSON per line (LicenceImportLine, the body of issueLicence); blank lines are skipped' } },
-    schema: {
-      operationId: 'importLicences',
-      tags,
-      summary: 'Bulk import: a stream of NDJSON licences in one request',
-      description: [
-        'Send `Content-Type: application/x-ndjson`, one licence per line shaped like the body of issueLicence (blank lines are skipped). Lines are read as they arrive and applied in batches; valid lines land, refused ones are reported with their line number, pointer and code. Up to IMPORT_MAX_LINES lines (5,000,000 by default) of at most 16 KiB each. A body with no line is refused (empty_import) and writes nothing.',
-        'Progress: the import is a resource; while the request streams, find it with GET /v1/licence-imports?idempotencyKey=… and poll its counts.',
-        'Send an Idempotency-Key: if the connection drops, send the same body with the same key and the import continues: a line already applied is counted, never applied twice. Once completed, the same key and body replay the result; another body is a 422.',
-        'An agency runs one import at a time (another is a 409 import_already_running) and an instance IMPORT_MAX_CONCURRENT (503); a sender slower than IMPORT_MIN_BYTES_PER_MINUTE is cut off, its committed batches kept for a retry.'
-      ].join('\n\n'),
-      headers: IdempotencyHeaders,
-      response: {
-        200: described('Completed by this request continuing an interrupted import (a retry), or the replay of such an answer', { $ref: 'LicenceImport' }, ['Location']),
-        201: described('Completed by one request, or the replay of that answer (header idempotent-replayed); Location names the import', { $ref: 'LicenceImport' }, ['Location']),
-        ...problemResponses(409, 422)
-      }
-    }
-  }, importReceiver(app, licenceImport, opts))
-
-  app.get('/licence-imports', {
-    config: { access: ['admin', 'regulator'] },
-    schema: {
-      operationId: 'listLicenceImports',
-      tags,
-      summary: 'Bulk imports, newest first',
-      description: 'A regulator sees its own agency’s imports.',
-      querystring: ImportListQuery,
-      response: { 200: described('A page of imports', ImportPage), ...problemResponses() }
-    }
-  }, async (request) => {
-    const { limit, cursor, ...filters } = request.query
-    return listImports(app.db, 'licences', request.principal, app.cursors, limit, cursor, filters)
+  importRoutes(app, licenceImport, opts, {
+    path: 'licence-imports',
+    tags,
+    senders: ['regulator'],
+    readers: ['admin', 'regulator'],
+    whoSees: 'A regulator sees its own agency’s imports.',
+    line: 'LicenceImportLine',
+    lineDescription: 'One licence as JSON per line (LicenceImportLine, the body of issueLicence); blank lines are skipped',
+    operations: { send: 'importLicences', list: 'listLicenceImports', get: 'getLicenceImport', errors: 'listLicenceImportErrors' },
+    summary: 'Bulk import: a stream of NDJSON licences in one request',
+    about: 'Send `Content-Type: application/x-ndjson`, one licence per line shaped like the body of issueLicence, checked by the same rules.',
+    tenant: 'An agency'
   })
-
-  app.get('/licence-imports/:id', {
-    config: { access: ['admin', 'regulator'] },
-    schema: {
-      operationId: 'getLicenceImport',
-      tags,
-      summary: 'One import: its counts so far and its first refused lines',
-      params: IdParams,
-      response: { 200: described('The import', { $ref: 'LicenceImport' }), ...problemResponses(404) }
-    }
-  }, async (request) => {
-    const row = await findImport(app.db, 'licences', request.params.id, request.principal)
-    return importToApi(row, await firstErrors(app.db, row.id))
-  })
-
-  app.get('/licence-imports/:id/errors', {
-    config: { access: ['admin', 'regulator'] },
-    schema: {
-      operationId: 'listLicenceImportErrors',
-      tags,
-      summary: 'Every refused line of an import, in line order',
-      params: IdParams,
-      querystring: PageOnlyQuery,
-      response: { 200: described('A page of refused lines', ImportErrorPage), ...problemResponses(404) }
-    }
-  }, async (request) => listImportErrors(app.db, 'licences', request.params.id, request.principal, app.cursors, request.query.limit, request.query.cursor))
 
   const verification = { 200: described('The verdict and the matching licences', { $ref: 'LicenceVerification' }), ...problemResponses(422) }
   app.get('/public/licences/verify', {

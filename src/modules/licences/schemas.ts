@@ -1,8 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { example } from '../../lib/examples.js'
-import { catalogue, type ProblemCode } from '../../lib/problems.js'
 import { CalendarDate, JurisdictionCode, Nullable, Page, PageQuery, StringEnum, TaggedObject, TaggedUnion, Timestamp, Uuid, Warning, Version } from '../../lib/schemas.js'
-import { importStatuses } from '../imports/table.js'
 import { licenceStatuses, licenceTypes, plateColours, recordedStatuses, transitionActions } from './table.js'
 
 export const licenceSorts = ['id', 'validUntil'] as const
@@ -301,55 +299,3 @@ export const VerificationSchema = Type.Object({
 })
 
 export type VerificationApi = Static<typeof VerificationSchema>
-
-const lineError = {
-  line: 3,
-  code: 'invalid_plate',
-  errors: [{ in: 'body', pointer: '/plate', code: 'plate_character', message: 'plate 粤AO2345: the letters I and O are never used' }]
-}
-
-export const ImportLineError = Type.Object({
-  line: Type.Integer({ minimum: 1, description: 'Line number in the body, from 1' }),
-  code: StringEnum(Object.keys(catalogue) as ProblemCode[], { description: 'The problem code the line would get as a single request, e.g. invalid_plate, licence_number_taken' }),
-  errors: Type.Array(Type.Ref('ProblemDetail'), { description: 'Each failure, with its pointer into the line' })
-}, { $id: 'LicenceImportLineError', additionalProperties: false, examples: [lineError] })
-
-const licenceImport = {
-  id: example.importId,
-  status: 'completed',
-  idempotencyKey: 'gz-vehicles-2024-03-01',
-  attempts: 1,
-  lines: 1200,
-  applied: 1199,
-  rejected: 1,
-  startedAt: '2024-03-01T01:00:00.000Z',
-  updatedAt: '2024-03-01T01:00:04.512Z',
-  finishedAt: '2024-03-01T01:00:04.512Z',
-  errors: [lineError]
-}
-
-export const LicenceImportSchema = Type.Object({
-  id: Uuid('Import id'),
-  status: StringEnum(importStatuses, { description: 'receiving (lines still arriving), completed (every line read), interrupted (the connection ended early: retry with the same Idempotency-Key to finish)' }),
-  idempotencyKey: Nullable(Type.String(), { description: 'The Idempotency-Key it was sent with' }),
-  attempts: Type.Integer({ description: 'Requests that delivered this import (more than one after a retry)' }),
-  lines: Type.Integer({ description: 'Lines read so far (blank lines are not counted)' }),
-  applied: Type.Integer({ description: 'Lines whose licence is in the register, by this import (a retry counts the lines an earlier attempt applied)' }),
-  rejected: Type.Integer({ description: 'Lines refused; see errors' }),
-  startedAt: Timestamp('When the first attempt started'),
-  updatedAt: Timestamp('When the counts last changed'),
-  finishedAt: Nullable(Timestamp('When it completed'), { description: 'null until completed' }),
-  errors: Type.Optional(Type.Array(Type.Ref('LicenceImportLineError'), { maxItems: 100, description: 'The first 100 refused lines, in the answer to the import and to GET of one import; every one is at /v1/licence-imports/{id}/errors' }))
-}, { $id: 'LicenceImport', additionalProperties: false, examples: [licenceImport] })
-
-export type LicenceImportApi = Static<typeof LicenceImportSchema>
-
-export const ImportErrorPage = Page(Type.Ref('LicenceImportLineError'), 'Refused lines in line order', lineError)
-
-export const ImportListQuery = Type.Object({
-  ...PageQuery,
-  status: Type.Optional(StringEnum(importStatuses, { description: 'Only imports in this state' })),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The import sent with this Idempotency-Key: find it while its request is still streaming' }))
-}, { additionalProperties: false })
-
-export const ImportPage = Page(Type.Ref('LicenceImport'), 'Imports, newest first', { ...licenceImport, errors: undefined })
