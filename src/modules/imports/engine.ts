@@ -25,6 +25,18 @@ export interface ParsedLine<Input> { line: number, input: Input }
 /** A checked record ready to write, with the line it came from. */
 export type CheckedRow<Row> = Row & { line: number }
 
+/** Checks each line by a kind's rule: the row it makes, or the line's error. */
+export function checkEach<Input, Row> (lines: Array<ParsedLine<Input>>, check: (input: Input) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {
+  const rows: Array<CheckedRow<Row>> = []
+  const errors: LineError[] = []
+  for (const p of lines) {
+    const checked = check(p.input)
+    if (checked.failure) errors.push({ line: p.line, ...checked.failure })
+    else rows.push({ ...checked.row, line: p.line })
+  }
+  return { rows, errors }
+}
+
 /**
  * One kind of import. `batches` is called once per run, so that a kind may keep what it learns
  * across batches (the holders a register names, say); its `check` runs outside any transaction,

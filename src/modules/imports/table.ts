@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { oneOf } from '../../db/checks.js'
 
 /** What an import loads: each kind is a stream of its own records, read by the one engine (engine.ts). */
 export const importKinds = ['licences', 'roster'] as const
 export type ImportKind = typeof importKinds[number]
 export const importStatuses = ['receiving', 'completed', 'interrupted'] as const
-
-const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
 
 // A bulk import of any kind: a resource of its own, so a client can poll its counts while the lines
 // stream in. Its tenant is the agency (a register) or the enterprise (a platform's data) that sent it.
@@ -36,8 +35,8 @@ export const imports = pgTable('imports', {
   uniqueIndex('imports_key_unique').on(t.keyId, t.kind, t.idempotencyKey),
   index('imports_agency_idx').on(t.kind, t.agencyId, t.id),
   index('imports_enterprise_idx').on(t.kind, t.enterpriseId, t.id).where(sql`${t.enterpriseId} is not null`),
-  check('imports_status_known', sql.raw(`status in (${inList(importStatuses)})`)),
-  check('imports_kind_known', sql.raw(`kind in (${inList(importKinds)})`))
+  check('imports_status_known', oneOf('status', importStatuses)),
+  check('imports_kind_known', oneOf('kind', importKinds))
 ])
 
 // The lines an import refused: one row per line, with every failure on it.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
-import type { ImportDefinition } from '../imports/engine.js'
+import { checkEach, type ImportDefinition } from '../imports/engine.js'
 import type { LineError } from '../imports/resource.js'
 import { assertRegisterKeeper, checkLicence, shownNumber, type KnownAgency, type KnownEnterprise } from './rules.js'
 import { IssueLicenceBody, type IssueLicence } from './schemas.js'
@@ -39,14 +39,10 @@ export const licenceImport: ImportDefinition<IssueLicence, LicenceLine> = {
           hashId: ctx.hashPersonal,
           now: new Date()
         }
-        const rows: Array<LicenceLine & { line: number }> = []
-        const errors: LineError[] = []
-        for (const p of lines) {
-          const checked = checkLicence(p.input, rules)
-          if (checked.failure) errors.push({ line: p.line, ...checked.failure })
-          else rows.push({ ...checked.values, line: p.line })
-        }
-        return { rows, errors }
+        return checkEach(lines, (input) => {
+          const checked = checkLicence(input, rules)
+          return checked.failure ? checked : { row: checked.values }
+        })
       },
       async write (tx, rows, importId) {
         const inserted = await insertLicences(tx, rows, { keyId: ctx.principal.keyId, importId })

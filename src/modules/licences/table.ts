@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { char, check, date, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { oneOf } from '../../db/checks.js'
 import { agencies } from '../agencies/table.js'
 import { enterprises } from '../enterprises/table.js'
 import { jurisdictions } from '../jurisdictions/table.js'
@@ -10,8 +11,6 @@ export const recordedStatuses = ['active', 'suspended', 'revoked'] as const
 export const licenceStatuses = ['active', 'suspended', 'expired', 'revoked'] as const
 export const plateColours = ['blue', 'yellow', 'black', 'white', 'green', 'yellow_green', 'other'] as const
 export const transitionActions = ['suspend', 'reinstate', 'revoke', 'renew'] as const
-
-const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
 
 // The large table (millions nationally). Distributed by jurisdiction_code on Citus, so the primary
 // key and every unique key include it; the number is unique per jurisdiction and type.
@@ -50,9 +49,9 @@ export const licences = pgTable('licences', {
   index('licences_import_idx').on(t.importId, t.id).where(sql`${t.importId} is not null`),
   // Suspended and revoked licences are few: a list of them must not walk the whole register.
   index('licences_not_active_idx').on(t.jurisdictionCode, t.status, t.id).where(sql`${t.status} <> 'active'`),
-  check('licences_type_known', sql.raw(`type in (${inList(licenceTypes)})`)),
-  check('licences_status_known', sql.raw(`status in (${inList(recordedStatuses)})`)),
-  check('licences_plate_colour_known', sql.raw(`plate_colour is null or plate_colour in (${inList(plateColours)})`)),
+  check('licences_type_known', oneOf('type', licenceTypes)),
+  check('licences_status_known', oneOf('status', recordedStatuses)),
+  check('licences_plate_colour_known', oneOf('plate_colour', plateColours, true)),
   check('licences_validity_order', sql`${t.validUntil} >= ${t.validFrom}`),
   check('licences_holder_fields', sql`case ${t.type}
     when 'vehicle_certificate' then ${t.plate} is not null and ${t.plateColour} is not null and ${t.vin} is not null and ${t.driverIdHash} is null
@@ -80,7 +79,7 @@ export const licenceTransitions = pgTable('licence_transitions', {
   primaryKey({ name: 'licence_transitions_pkey', columns: [t.jurisdictionCode, t.id] }),
   foreignKey({ name: 'licence_transitions_licence_fk', columns: [t.jurisdictionCode, t.licenceId], foreignColumns: [licences.jurisdictionCode, licences.id] }),
   index('licence_transitions_licence_idx').on(t.jurisdictionCode, t.licenceId, t.id),
-  check('licence_transitions_action_known', sql.raw(`action in (${inList(transitionActions)})`))
+  check('licence_transitions_action_known', oneOf('action', transitionActions))
 ])
 
 export type LicenceRow = typeof licences.$inferSelect

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import { enterprises } from '../enterprises/table.js'
-import type { ImportDefinition } from '../imports/engine.js'
+import { checkEach, type ImportDefinition } from '../imports/engine.js'
 import type { LineError } from '../imports/resource.js'
 import { shownNumber } from '../licences/rules.js'
 import { assertPlatform, checkRosterLine, type CheckedRosterLine } from './rules.js'
@@ -153,14 +153,10 @@ export const rosterImport: ImportDefinition<RosterLine, CheckedRosterLine> = {
       async check (lines) {
         operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
         const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
-        const rows: Row[] = []
-        const errors: LineError[] = []
-        for (const p of lines) {
-          const checked = checkRosterLine(p.input, rules)
-          if (checked.failure) errors.push({ line: p.line, ...checked.failure })
-          else rows.push({ ...checked.line, line: p.line })
-        }
-        return { rows, errors }
+        return checkEach(lines, (input) => {
+          const checked = checkRosterLine(input, rules)
+          return checked.failure ? checked : { row: checked.line }
+        })
       },
       async write (tx, rows, importId) {
         let applied = 0
