@@ -4,6 +4,9 @@ import { actors, platformFor, type Client } from './helpers/actors.js'
 import { tableCounts, testApp } from './helpers/app.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
+// The service's own zone, east of UTC: a calendar date read as a local instant would come out a day early.
+process.env.TZ = 'Asia/Shanghai'
+
 const ndjson = { 'content-type': 'application/x-ndjson' }
 const body = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n'
 
@@ -128,6 +131,7 @@ t.test('rosters: add, update and delete lines apply in their order, with history
     { action: 'updated', importLine: 3, entry: { certificateNumber: renewed.number } },
     { action: 'removed', importLine: 4, entry: { serviceUntil: '2025-06-30' } }
   ])
+  t.same(history.map((c: { entry: { serviceFrom: string, serviceUntil: string | null } }) => [c.entry.serviceFrom, c.entry.serviceUntil]), [['2025-01-01', null], ['2025-01-01', null], ['2025-01-01', '2025-06-30']], 'dates are calendar dates, exactly')
   // Refused lines are listed with the import; none of them wrote anything.
   const errors = (await platform.inject({ url: `${first.headers.location as string}/errors` })).json().items
   t.same(errors.map((e: { line: number }) => e.line), [2, 5])

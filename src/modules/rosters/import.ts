@@ -54,6 +54,13 @@ const drivers: RosterTable = {
   })
 }
 
+/** What a write returns of an entry, its dates as text (a driver's date parser would make them local instants). */
+const returned = (spec: RosterTable, alias: string) => sql.raw([
+  `${alias}id`, `${alias}${spec.key}`,
+  ...spec.columns.filter((c) => c.type !== 'date').map((c) => `${alias}${c.name}`),
+  `${alias}service_from::text as service_from`, `${alias}service_until::text as service_until`
+].join(', '))
+
 const tableOf = (entry: Row['entry']) => entry === 'vehicle' ? vehicles : drivers
 const identity = (r: Row) => `${r.entry}:${r.jurisdictionCode}:${r.key}`
 
@@ -98,7 +105,7 @@ async function applyRun (tx: Database, spec: RosterTable, enterpriseId: string, 
         ${sql.join(spec.columns.map((c) => cast(c.field, c.type, adds)), sql`, `)}, ${param(adds.map((r) => r.serviceUntil))}::date[])
         as u(id, city, key, ${sql.raw(columns)}, service_until)
       on conflict (enterprise_id, jurisdiction_code, ${sql.raw(spec.key)}) where removed_at is null do nothing
-      returning *`))
+      returning ${returned(spec, '')}`))
     const landed = new Map(inserted.map((r) => [r.id, r]))
     adds.forEach((r, i) => {
       const row = landed.get(ids[i]!)
@@ -119,7 +126,7 @@ async function applyRun (tx: Database, spec: RosterTable, enterpriseId: string, 
         ${sql.join(spec.columns.map((c) => cast(c.field, c.type, of)), sql`, `)}, ${param(of.map((r) => r.serviceUntil))}::date[])
         as u(line, city, key, ${sql.raw(columns)}, service_until)
       where e.enterprise_id = ${enterpriseId}::uuid and e.jurisdiction_code = u.city and e.${sql.raw(spec.key)} = u.key and e.removed_at is null
-      returning e.*, u.line`))
+      returning ${returned(spec, 'e.')}, u.line`))
     const byLine = new Map(changed.map((r) => [r.line, r]))
     for (const r of of) {
       const row = byLine.get(r.line)

@@ -39,7 +39,8 @@ const specs: Record<RosterEntryType, Spec> = {
 function checkedEntries (entry: RosterEntryType): SQL {
   const s = specs[entry]
   return sql`
-    select e.*, c.id as licence_id, c.valid_until as licence_valid_until, c.valid_from as licence_valid_from, c.status as licence_status, c.plate as licence_plate,
+    select e.*, e.service_from::text as service_day, e.service_until::text as service_until_day,
+      c.id as licence_id, c.valid_until::text as licence_valid_until, c.valid_from::text as licence_valid_from, c.status as licence_status, c.plate as licence_plate,
       case
         when c.id is null then 'not_found'
         when not (${sql.raw(s.sameHolder)}) then 'mismatch'
@@ -69,8 +70,8 @@ type EntryRow = Record<string, unknown> & {
   enterprise_id: string,
   jurisdiction_code: string,
   certificate_number: string,
-  service_from: string,
-  service_until: string | null,
+  service_day: string,
+  service_until_day: string | null,
   removed_at: string | Date | null,
   version: number,
   import_id: string | null,
@@ -78,12 +79,12 @@ type EntryRow = Record<string, unknown> & {
   updated_at: string | Date,
   licence_id: string | null,
   licence_valid_until: string | null,
+  licence_valid_from: string | null,
   licence_status: string | null,
   verdict: RosterVerdict
 }
 
 const iso = (value: string | Date) => new Date(value).toISOString()
-const day = (value: unknown) => value === null || value === undefined ? null : value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
 
 function verdictMessage (entry: RosterEntryType, row: EntryRow, number: string): string {
   const what = `${specs[entry].what} ${number}`
@@ -91,8 +92,8 @@ function verdictMessage (entry: RosterEntryType, row: EntryRow, number: string):
     case 'licensed': return `${what} is in force`
     case 'not_found': return `no ${specs[entry].what} numbered ${number} was issued in ${row.jurisdiction_code}`
     case 'mismatch': return entry === 'vehicle' ? `${what} is held by plate ${String(row.licence_plate)}, not ${String(row.plate)}` : `${what} is held by another driver than this entry’s`
-    case 'expired': return `${what} expired on ${day(row.licence_valid_until)}`
-    case 'not_yet_valid': return `${what} is valid only from ${day(row.licence_valid_from)}`
+    case 'expired': return `${what} expired on ${row.licence_valid_until}`
+    case 'not_yet_valid': return `${what} is valid only from ${row.licence_valid_from}`
     default: return `${what} is ${row.verdict}`
   }
 }
@@ -102,15 +103,15 @@ function common (entry: RosterEntryType, row: EntryRow, number: string) {
     id: row.id,
     enterpriseId: row.enterprise_id,
     jurisdictionCode: row.jurisdiction_code,
-    serviceFrom: day(row.service_from)!,
-    serviceUntil: day(row.service_until),
+    serviceFrom: row.service_day,
+    serviceUntil: row.service_until_day,
     inService: row.removed_at === null,
     removedAt: row.removed_at === null ? null : iso(row.removed_at),
     version: row.version,
     importId: row.import_id,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
-    check: { verdict: row.verdict, licenceId: row.licence_id, validUntil: day(row.licence_valid_until), message: verdictMessage(entry, row, number) }
+    check: { verdict: row.verdict, licenceId: row.licence_id, validUntil: row.licence_valid_until, message: verdictMessage(entry, row, number) }
   }
 }
 
