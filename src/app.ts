@@ -24,12 +24,13 @@ import audit from './modules/audit/index.js'
 import imports from './modules/imports/index.js'
 import licences from './modules/licences/index.js'
 import rosters from './modules/rosters/index.js'
+import orders from './modules/orders/index.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
 
 /** The resource modules, in the order their routes are registered. A new module is one line here. */
-export const modules = [jurisdictions, agencies, enterprises, apiKeys, imports, licences, rosters, audit]
+export const modules = [jurisdictions, agencies, enterprises, apiKeys, imports, licences, rosters, orders, audit]
 
 export interface AppOptions {
   config: Config

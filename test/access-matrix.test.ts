@@ -49,6 +49,14 @@ const expected: Record<string, Role[]> = {
   'GET /v1/roster/drivers': ['admin', 'regulator', 'platform'],
   'GET /v1/roster/drivers/:id': ['admin', 'regulator', 'platform'],
   'GET /v1/roster/drivers/:id/changes': ['admin', 'regulator', 'platform'],
+  'POST /v1/order-imports': ['platform'],
+  'GET /v1/order-imports': ['admin', 'platform'],
+  'GET /v1/order-imports/:id': ['admin', 'platform'],
+  'GET /v1/order-imports/:id/errors': ['admin', 'platform'],
+  'GET /v1/orders': ['admin', 'regulator', 'platform'],
+  'GET /v1/compliance/orders': ['admin', 'regulator', 'platform'],
+  'GET /v1/compliance/orders/ranking': ['admin', 'regulator', 'platform'],
+  'GET /v1/public/compliance/ranking': ['public', 'admin', 'regulator', 'platform'],
   'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform'],
   'POST /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']
 }

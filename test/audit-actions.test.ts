@@ -44,6 +44,8 @@ t.test('the trail’s actions, entity types and before/after are the ones the do
   const platform = await platformFor(app, enterprise.id)
   const rostered = await platform.inject({ method: 'POST', url: '/v1/roster-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify({ entry: 'vehicle', flag: 'add', jurisdictionCode: '440100', plate: licence.plate, plateColour: 'blue', vin: licence.vin, certificateNumber: licence.number, serviceFrom: '2025-01-01' }) + '\n' })
   t.equal(rostered.statusCode, 201, rostered.body)
+  const ordered = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify({ orderId: 'audit-1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: '11010519491231002X', plate: licence.plate }) + '\n' })
+  t.equal(ordered.statusCode, 201, ordered.body)
 
   const events: Event[] = []
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {

@@ -40,6 +40,13 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     ].map((l) => JSON.stringify(l)).join('\n')
   })
   t.equal(rostered.statusCode, 201, rostered.body)
+  const ordered = await platform.inject({
+    method: 'POST',
+    url: '/v1/order-imports',
+    headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'contract-orders-1' },
+    payload: JSON.stringify({ orderId: 'contract-1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: '11010519491231002X', plate: vehicle.plate }) + '\n{"orderId":"contract-2"}\n'
+  })
+  t.equal(ordered.statusCode, 201, ordered.body)
   const rosterVehicle = (await platform.inject({ url: '/v1/roster/vehicles' })).json().items[0].id as string
   const rosterDriver = (await platform.inject({ url: '/v1/roster/drivers' })).json().items[0].id as string
   const spare = await admin.inject({ method: 'POST', url: '/v1/api-keys', payload: { role: 'platform', enterpriseId: enterprise.id, label: '待吊销' } })
@@ -52,6 +59,7 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     '/v1/licences/{id}': vehicle.id,
     '/v1/licence-imports/{id}': imported.json().id,
     '/v1/roster-imports/{id}': rostered.json().id,
+    '/v1/order-imports/{id}': ordered.json().id,
     '/v1/roster/vehicles/{id}': rosterVehicle,
     '/v1/roster/drivers/{id}': rosterDriver,
     '/v1/api-keys/{id}': spare.json().id,
@@ -107,6 +115,14 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     listRosterDrivers: { caller: platform, url: '/v1/roster/drivers?verdict=not_found' },
     getRosterDriver: { caller: platform, url: `/v1/roster/drivers/${rosterDriver}` },
     listRosterDriverChanges: { url: `/v1/roster/drivers/${rosterDriver}/changes` },
+    importOrders: { caller: platform, method: 'POST', url: '/v1/order-imports', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'contract-orders-2' }, payload: JSON.stringify({ orderId: 'contract-1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: '11010519491231002X', plate: vehicle.plate, fareFen: 2500 }) },
+    listOrderImports: { caller: platform, url: '/v1/order-imports' },
+    getOrderImport: { caller: platform, url: `/v1/order-imports/${ids['/v1/order-imports/{id}']}` },
+    listOrderImportErrors: { caller: platform, url: `/v1/order-imports/${ids['/v1/order-imports/{id}']}/errors` },
+    listOrders: { url: '/v1/orders?jurisdiction=440100&month=2025-03&verdict=failing' },
+    getOrderCompliance: { url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' },
+    getOrderComplianceRanking: { caller: platform, url: '/v1/compliance/orders/ranking?jurisdiction=440100&month=2025-03' },
+    getPublishedComplianceRanking: { caller: anonymous, url: '/v1/public/compliance/ranking?jurisdiction=440100&month=2025-03' },
     verifyLicence: { caller: anonymous, url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicle.plate as string)}` },
     verifyLicenceInBody: { caller: anonymous, method: 'POST', url: '/v1/public/licences/verify', payload: { plate: vehicle.plate } }
   }

@@ -82,6 +82,7 @@ export default fp(async function openapi (app) {
         { name: 'api-keys', description: 'API keys (admin)' },
         { name: 'licences', description: 'The licence register: permits, vehicle and driver certificates, filings; lifecycle and bulk import' },
         { name: 'rosters', description: 'Platforms’ rosters: the vehicles and drivers in service in each city, checked against the licence register' },
+        { name: 'orders', description: 'Ride-hailing orders, judged against the licence register at their match time, and the order compliance rate' },
         { name: 'public', description: 'Disclosed data for passengers and integrators: no key needed' },
         { name: 'audit', description: 'The tamper-evident audit trail' },
         { name: 'events', description: 'Change feed for integrators' },

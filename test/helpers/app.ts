@@ -109,7 +109,7 @@ export async function holdEnterprises (app: App): Promise<() => Promise<void>> {
   return async () => { release(); await held }
 }
 
-const tables = ['agencies', 'enterprises', 'enterprise_status_changes', 'idempotency_records', 'api_keys', 'audit_events', 'licences', 'licence_transitions', 'imports', 'import_errors', 'roster_vehicles', 'roster_drivers', 'roster_changes'] as const
+const tables = ['agencies', 'enterprises', 'enterprise_status_changes', 'idempotency_records', 'api_keys', 'audit_events', 'licences', 'licence_transitions', 'imports', 'import_errors', 'roster_vehicles', 'roster_drivers', 'roster_changes', 'orders', 'order_compliance_daily'] as const
 
 /** Row counts of every table a request can write, to prove a refused request wrote nothing. */
 export async function tableCounts (app: App): Promise<Record<string, number>> {

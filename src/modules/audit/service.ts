@@ -82,7 +82,8 @@ const readers: Record<string, { href: (id: string) => string, readable: (who: Pr
   api_key: { href: (id) => `/v1/api-keys/${id}`, readable: (who) => who.role === 'admin' },
   licence: { href: (id) => `/v1/licences/${id}`, readable: () => true },
   licence_import: { href: (id) => `/v1/licence-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'regulator' && row.actorAgencyId === who.agencyId) },
-  roster_import: { href: (id) => `/v1/roster-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'platform' && row.actorEnterpriseId === who.enterpriseId) }
+  roster_import: { href: (id) => `/v1/roster-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'platform' && row.actorEnterpriseId === who.enterpriseId) },
+  order_import: { href: (id) => `/v1/order-imports/${id}`, readable: (who, row) => who.role === 'admin' || (who.role === 'platform' && row.actorEnterpriseId === who.enterpriseId) }
 }
 
 /** Records a change made besides its own: the licences an import entered, listed by the import's id. */

@@ -45,7 +45,7 @@ export interface ImportContext {
 export interface LineError { line: number, code: ProblemCode | string, errors: ProblemDetail[] }
 
 /** Where each kind's imports are found. */
-const collections: Record<ImportKind, string> = { licences: '/v1/licence-imports', roster: '/v1/roster-imports' }
+const collections: Record<ImportKind, string> = { licences: '/v1/licence-imports', roster: '/v1/roster-imports', orders: '/v1/order-imports' }
 
 export function importPath (kind: ImportKind, id: string): string {
   return `${collections[kind]}/${id}`

@@ -3,7 +3,7 @@ import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timest
 import { oneOf } from '../../db/checks.js'
 
 /** What an import loads: each kind is a stream of its own records, read by the one engine (engine.ts). */
-export const importKinds = ['licences', 'roster'] as const
+export const importKinds = ['licences', 'roster', 'orders'] as const
 export type ImportKind = typeof importKinds[number]
 export const importStatuses = ['receiving', 'completed', 'interrupted'] as const
 

@@ -5,7 +5,7 @@ import { enterprises } from '../enterprises/table.js'
 import { checkEach, type ImportDefinition } from '../imports/engine.js'
 import type { LineError } from '../imports/resource.js'
 import { shownNumber } from '../licences/rules.js'
-import { assertPlatform, checkRosterLine, type CheckedRosterLine } from './rules.js'
+import { checkRosterLine, platformsOnly, type CheckedRosterLine } from './rules.js'
 import { RosterLineSchema, type RosterLine } from './schemas.js'
 
 // A platform's roster import: each line adds, changes or takes off one vehicle or driver. A batch
@@ -153,7 +153,7 @@ export const rosterImport: ImportDefinition<RosterLine, CheckedRosterLine> = {
   batchAction: 'roster_import.batch_committed',
   lineSchema: RosterLineSchema,
   lineNoun: 'one vehicle or driver',
-  authorize: assertPlatform,
+  authorize: platformsOnly('roster'),
   batches (ctx) {
     let operatingIn: Promise<string[]> | undefined
     return {

@@ -121,7 +121,9 @@ export function checkRosterLine (input: RosterLine, ctx: RosterRulesContext): { 
   }
 }
 
-/** Only a platform submits its roster, and only its own. */
-export function assertPlatform (who: Principal): void {
-  if (who.role !== 'platform' || !who.enterpriseId) throw new ProblemError('forbidden', 'Only a platform’s key submits its roster (the roster is the platform’s own: it names no enterprise)')
+/** Only a platform submits its own data (a roster, its orders): what it sends names no enterprise, so none other can be named. */
+export function platformsOnly (what: string): (who: Principal) => void {
+  return (who) => {
+    if (who.role !== 'platform' || !who.enterpriseId) throw new ProblemError('forbidden', `Only a platform’s key submits its ${what} (they are the platform’s own: a line names no enterprise)`)
+  }
 }

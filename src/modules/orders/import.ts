@@ -1,0 +1,162 @@
+import { eq, sql } from 'drizzle-orm'
+import { rowsOf, type Database } from '../../db/client.js'
+import { enterprises } from '../enterprises/table.js'
+import { checkEach, type CheckedRow, type ImportDefinition } from '../imports/engine.js'
+import type { LineError } from '../imports/resource.js'
+import { platformsOnly } from '../rosters/rules.js'
+import { checkOrderLine, completionFields, mergeOrder, type CheckedOrder } from './rules.js'
+import { OrderLineSchema, type OrderLine } from './schemas.js'
+
+// A platform's orders, as matched and as completed. A new order is judged as it is written, in
+// the same statement, against the licence register as it stood at the match instant; the day's
+// compliance figures are kept up to date in that statement too, so that a month's rate is read
+// from at most 31 rows a platform, never from its orders.
+
+type Row = CheckedRow<CheckedOrder>
+
+interface Known extends CheckedOrder { line?: number }
+
+const param = (values: unknown[]) => sql.param(values)
+
+/** The orders the platform already sent under these ids (any match time). */
+async function knownOrders (tx: Database, enterpriseId: string, ids: string[]): Promise<Map<string, Known>> {
+  const rows = rowsOf<{ order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }>(await tx.execute(sql`
+    select order_id, city_code, origin_code, matched_at, match_day::text as match_day, driver_id_hash, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen, pickup_district
+    from orders where enterprise_id = ${enterpriseId}::uuid and order_id = any(${param(ids)}::text[])`))
+  const iso = (v: string | Date | null) => v === null ? null : new Date(v).toISOString()
+  return new Map(rows.map((r) => [r.order_id, {
+    orderId: r.order_id,
+    cityCode: r.city_code,
+    originCode: r.origin_code,
+    matchedAt: iso(r.matched_at)!,
+    matchDay: r.match_day,
+    driverIdHash: r.driver_id_hash,
+    plate: r.plate,
+    departedAt: iso(r.departed_at),
+    arrivedAt: iso(r.arrived_at),
+    distanceM: r.distance_m,
+    durationS: r.duration_s,
+    fareFen: r.fare_fen === null ? null : Number(r.fare_fen),
+    pickupDistrict: r.pickup_district
+  }]))
+}
+
+const completionColumns = { departedAt: 'departed_at', arrivedAt: 'arrived_at', distanceM: 'distance_m', durationS: 'duration_s', fareFen: 'fare_fen', pickupDistrict: 'pickup_district' } as const
+const completionTypes = { departedAt: 'timestamptz', arrivedAt: 'timestamptz', distanceM: 'int', durationS: 'int', fareFen: 'bigint', pickupDistrict: 'char(6)' } as const
+const completion = (of: CheckedOrder[]) => sql.join(completionFields.map((f) => sql`${param(of.map((o) => o[f]))}::${sql.raw(completionTypes[f])}[]`), sql`, `)
+
+/**
+ * Judges and inserts new orders, and adds them to their days' figures, in one statement: the
+ * driver certificate and the vehicle certificate, each of the order's city, in force at the match
+ * instant by the licence history (licence_in_force_at, migration 0014).
+ */
+async function insertJudged (tx: Database, enterpriseId: string, importId: string, rows: Row[]): Promise<number> {
+  const [result] = rowsOf<{ inserted: number }>(await tx.execute(sql`
+    with input as (
+      select * from unnest(${param(rows.map((r) => r.line))}::int[], ${param(rows.map((r) => r.orderId))}::text[], ${param(rows.map((r) => r.matchedAt))}::timestamptz[],
+        ${param(rows.map((r) => r.cityCode))}::char(6)[], ${param(rows.map((r) => r.originCode))}::char(6)[], ${param(rows.map((r) => r.matchDay))}::date[],
+        ${param(rows.map((r) => r.driverIdHash))}::text[], ${param(rows.map((r) => r.plate))}::text[], ${completion(rows)})
+        as u(line, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+    ), judged as (
+      select u.*,
+        (select l.id from licences l
+          where l.type = 'driver_certificate' and l.driver_id_hash = u.driver_id_hash and l.jurisdiction_code in (select city_divisions(u.city_code))
+            and licence_in_force_at(l.jurisdiction_code, l.id, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+          order by l.id desc limit 1) as driver_licence_id,
+        (select l.id from licences l
+          where l.type = 'vehicle_certificate' and l.plate = u.plate and l.jurisdiction_code in (select city_divisions(u.city_code))
+            and licence_in_force_at(l.jurisdiction_code, l.id, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+          order by l.id desc limit 1) as vehicle_licence_id
+      from input u
+    ), inserted as (
+      insert into orders (enterprise_id, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate,
+        departed_at, arrived_at, distance_m, duration_s, fare_fen, pickup_district, verdict, driver_licence_id, vehicle_licence_id, import_id, import_line)
+      select ${enterpriseId}::uuid, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate,
+        departed_at, arrived_at, distance_m, duration_s, fare_fen, pickup_district,
+        case when driver_licence_id is null and vehicle_licence_id is null then 'both_unlicensed'
+          when driver_licence_id is null then 'driver_unlicensed'
+          when vehicle_licence_id is null then 'vehicle_unlicensed'
+          else 'compliant' end,
+        driver_licence_id, vehicle_licence_id, ${importId}::uuid, line
+      from judged
+      on conflict do nothing
+      returning city_code, match_day, verdict
+    ), counted as (
+      insert into order_compliance_daily (city_code, day, enterprise_id, orders, compliant, driver_unlicensed, vehicle_unlicensed, both_unlicensed)
+      select city_code, match_day, ${enterpriseId}::uuid, count(*), count(*) filter (where verdict = 'compliant'), count(*) filter (where verdict = 'driver_unlicensed'),
+        count(*) filter (where verdict = 'vehicle_unlicensed'), count(*) filter (where verdict = 'both_unlicensed')
+      from inserted group by city_code, match_day
+      on conflict (city_code, day, enterprise_id) do update set
+        orders = order_compliance_daily.orders + excluded.orders,
+        compliant = order_compliance_daily.compliant + excluded.compliant,
+        driver_unlicensed = order_compliance_daily.driver_unlicensed + excluded.driver_unlicensed,
+        vehicle_unlicensed = order_compliance_daily.vehicle_unlicensed + excluded.vehicle_unlicensed,
+        both_unlicensed = order_compliance_daily.both_unlicensed + excluded.both_unlicensed
+      returning 1
+    )
+    select (select count(*)::int from inserted) as inserted`))
+  return result!.inserted
+}
+
+/** Fills in the completion of orders already known (their verdict stands: it was judged at the match). */
+async function complete (tx: Database, enterpriseId: string, importId: string, orders: CheckedOrder[]) {
+  await tx.execute(sql`
+    update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
+    from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})
+      as u(order_id, matched_at, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+    where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at`)
+}
+
+/** The order import of a platform: orders when matched, and again when completed. */
+export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
+  kind: 'orders',
+  entityType: 'order_import',
+  batchAction: 'order_import.batch_committed',
+  lineSchema: OrderLineSchema,
+  lineNoun: 'one order',
+  authorize: platformsOnly('orders'),
+  batches (ctx) {
+    let operatingIn: Promise<string[]> | undefined
+    return {
+      async check (lines) {
+        operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
+        const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
+        return checkEach(lines, (input) => {
+          const checked = checkOrderLine(input, rules)
+          return checked.failure ? checked : { row: checked.order }
+        })
+      },
+      async write (tx, rows, importId) {
+        const enterpriseId = ctx.principal.enterpriseId!
+        const known = await knownOrders(tx, enterpriseId, [...new Set(rows.map((r) => r.orderId))])
+        const fresh = new Map<string, Row>()
+        const completed = new Map<string, CheckedOrder>()
+        const errors: LineError[] = []
+        let applied = 0
+        // In line order: a line meets the order as the lines before it left it.
+        for (const row of rows) {
+          const before = fresh.get(row.orderId) ?? completed.get(row.orderId) ?? known.get(row.orderId)
+          if (!before) {
+            fresh.set(row.orderId, row)
+            continue
+          }
+          const merge = mergeOrder(before, row)
+          if (merge.conflict) {
+            const where = 'line' in before && before.line !== undefined && fresh.has(row.orderId) ? `on line ${before.line} of this import` : 'before'
+            const message = `order ${row.orderId} was sent ${where} with ${merge.conflict.field} ${merge.conflict.was}, not ${merge.conflict.now}: an order id names one order`
+            errors.push({ line: row.line, code: 'order_conflict', errors: [{ in: 'body', pointer: `/${merge.conflict.field}`, code: 'order_conflict', message }] })
+            continue
+          }
+          applied++
+          if (!merge.changed) continue
+          if (fresh.has(row.orderId)) fresh.set(row.orderId, { ...merge.merged, line: fresh.get(row.orderId)!.line })
+          else completed.set(row.orderId, merge.merged)
+        }
+        if (fresh.size) applied += await insertJudged(tx, enterpriseId, importId, [...fresh.values()])
+        if (completed.size) await complete(tx, enterpriseId, importId, [...completed.values()])
+        return { applied, errors }
+      },
+      jurisdictionsOf: (rows) => [...new Set(rows.map((r) => r.cityCode))]
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { described, problemResponses } from '../../lib/schemas.js'
+import type { ImportRouteOptions } from '../imports/receive.js'
+import { importRoutes } from '../imports/routes.js'
+import { orderImport } from './import.js'
+import { ComplianceQuery, OrderListQuery, OrderPage, RankingQuery } from './schemas.js'
+import { complianceRanking, complianceRate, listOrders, publishedRanking } from './service.js'
+
+const tags = ['orders']
+
+export const orderRoutes: FastifyPluginAsyncTypebox<ImportRouteOptions> = async (app, opts) => {
+  importRoutes(app, orderImport, opts, {
+    path: 'order-imports',
+    tags,
+    senders: ['platform'],
+    readers: ['admin', 'platform'],
+    whoSees: 'A platform sees its own order imports; a regulator reads the orders themselves (GET /v1/orders) and their compliance rate.',
+    line: 'OrderLine',
+    lineDescription: 'One order as JSON per line (OrderLine): when matched, and again when completed; blank lines are skipped',
+    operations: { send: 'importOrders', list: 'listOrderImports', get: 'getOrderImport', errors: 'listOrderImportErrors' },
+    summary: 'Order import: a platform’s orders as they are matched and completed, as a stream of NDJSON',
+    about: 'Send `Content-Type: application/x-ndjson`, one order per line (OrderLine). Each order is judged as it arrives, at its match instant and in the city where it started: compliant when the driver held a driver certificate and the vehicle a vehicle certificate of that city, both valid that day and active at that instant by the licence history. Send an order again with its completion (departure, arrival, distance, duration, fare, pickup district) to complete it; sending it again unchanged changes nothing. A line that gives an order id already used with another match time, driver, plate or origin, or a completion that differs from the one recorded, is refused (order_conflict). The driver’s ID number is hashed on arrival; no passenger data and no coordinates are kept.',
+    tenant: 'An enterprise'
+  })
+
+  app.get('/orders', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'listOrders',
+      tags,
+      summary: 'A city’s orders of a month, each with its verdict: find a platform’s failing orders by reason',
+      description: 'A regulator reads the cities it regulates, a platform only its own orders. verdict=failing gives every order that was not compliant.',
+      querystring: OrderListQuery,
+      response: { 200: described('A page of orders', OrderPage), ...problemResponses(422) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return listOrders(app.db, request.principal, app.jurisdictions, app.cursors, limit, cursor, filters)
+  })
+
+  app.get('/compliance/orders', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'getOrderCompliance',
+      tags,
+      summary: 'The order compliance rate (订单合规率) of a city, or of one platform in it, for a month or a day range',
+      description: 'Computed from the orders submitted and the licence register, kept up to date as orders arrive. A city includes its districts; days are the city’s. A platform reads only its own figures.',
+      querystring: ComplianceQuery,
+      response: { 200: described('The figures', { $ref: 'OrderCompliance' }), ...problemResponses(422) }
+    }
+  }, async (request) => complianceRate(app.db, request.principal, app.jurisdictions, request.query))
+
+  app.get('/compliance/orders/ranking', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'getOrderComplianceRanking',
+      tags,
+      summary: 'A city’s platforms ranked by their order compliance rate for a month',
+      description: 'A platform sees only its own line of the ranking (its rank among itself); the public ranking of ended months is at GET /v1/public/compliance/ranking.',
+      querystring: RankingQuery,
+      response: { 200: described('The ranking', { $ref: 'ComplianceRanking' }), ...problemResponses(422) }
+    }
+  }, async (request) => complianceRanking(app.db, request.principal, app.jurisdictions, request.query))
+
+  app.get('/public/compliance/ranking', {
+    config: { access: ['public', 'admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'getPublishedComplianceRanking',
+      tags: ['public'],
+      summary: 'The published order compliance rates of a city’s platforms for an ended month',
+      description: 'As the Ministry publishes them: each platform’s orders, compliant orders and rate, ranked. No order data. Published once the month has ended in the city.',
+      querystring: RankingQuery,
+      response: { 200: described('The ranking', { $ref: 'ComplianceRanking' }), ...problemResponses(422) }
+    }
+  }, async (request) => publishedRanking(app.db, app.jurisdictions, request.query))
+}

@@ -1,0 +1,114 @@
+import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
+import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { checkPlate, checkResidentId } from '../licences/identifiers.js'
+import { dateIn } from '../licences/lifecycle.js'
+import { cityOf } from '../rosters/rules.js'
+import type { OrderLine } from './schemas.js'
+
+// The rules of one order line, as pure functions of the line and what is known: where the
+// platform operates, the division register, the time now.
+
+/** An order as it is stored (the driver only as the keyed hash of the ID number). */
+export interface CheckedOrder {
+  orderId: string
+  cityCode: string
+  originCode: string
+  matchedAt: string
+  matchDay: string
+  driverIdHash: string
+  plate: string
+  departedAt: string | null
+  arrivedAt: string | null
+  distanceM: number | null
+  durationS: number | null
+  fareFen: number | null
+  pickupDistrict: string | null
+}
+
+export interface OrderRulesContext {
+  registry: JurisdictionRegistry
+  operatingIn: string[]
+  hashId: (id: string) => string
+  now: Date
+}
+
+type Failure = { code: ProblemCode, errors: ProblemDetail[] }
+const fail = (code: ProblemCode, pointer: string, detail: string, message: string): { failure: Failure } =>
+  ({ failure: { code, errors: [{ in: 'body', pointer, code: detail, message }] } })
+
+/** The earliest match time taken: the national interface's zero (1970-01-01) and other defaults are not times. */
+export const earliestMatch = '2010-01-01T00:00:00Z'
+/** How far ahead of this service's clock a match time may be (a platform's clock drifts). */
+const aheadMs = 10 * 60_000
+
+const iso = (value: string | undefined) => value === undefined ? null : new Date(value).toISOString()
+
+export function checkOrderLine (input: OrderLine, ctx: OrderRulesContext): { order: CheckedOrder, failure?: undefined } | { failure: Failure } {
+  if (!ctx.registry.get(input.jurisdictionCode)) return fail('unknown_jurisdiction', '/jurisdictionCode', 'unknown_jurisdiction', `${input.jurisdictionCode} is not a known GB/T 2260 division`)
+  const city = cityOf(ctx.registry, input.jurisdictionCode)
+  if (!city) return fail('jurisdiction_not_a_city', '/jurisdictionCode', 'not_a_city', `${input.jurisdictionCode} is a province: an order starts in a city or one of its districts`)
+  const area = ctx.registry.subtree(city.code)
+  if (!ctx.operatingIn.some((code) => area.includes(code) || ctx.registry.subtree(code).includes(city.code))) {
+    return fail('not_operating_here', '/jurisdictionCode', 'not_operating_here', `your enterprise is not registered as operating in ${city.code} (${city.nameZh}); its registration lists ${ctx.operatingIn.join(', ')}`)
+  }
+  const matched = new Date(input.matchedAt)
+  if (matched.getTime() < Date.parse(earliestMatch)) return fail('invalid_order_times', '/matchedAt', 'implausible_time', `matchedAt ${input.matchedAt} is before 2010: a default (such as 1970-01-01), not the match time`)
+  if (matched.getTime() > ctx.now.getTime() + aheadMs) return fail('invalid_order_times', '/matchedAt', 'in_the_future', `matchedAt ${input.matchedAt} is in the future`)
+  for (const field of ['departedAt', 'arrivedAt'] as const) {
+    const at = input[field]
+    if (at !== undefined && new Date(at).getTime() < matched.getTime()) return fail('invalid_order_times', `/${field}`, 'before_match', `${field} ${at} is before the order was matched (${input.matchedAt})`)
+    if (at !== undefined && new Date(at).getTime() > ctx.now.getTime() + aheadMs) return fail('invalid_order_times', `/${field}`, 'in_the_future', `${field} ${at} is in the future`)
+  }
+  if (input.departedAt && input.arrivedAt && input.arrivedAt !== input.departedAt && new Date(input.arrivedAt) < new Date(input.departedAt)) {
+    return fail('invalid_order_times', '/arrivedAt', 'before_departure', `arrivedAt ${input.arrivedAt} is before departedAt ${input.departedAt}`)
+  }
+  if (input.pickupDistrict !== undefined && !area.includes(input.pickupDistrict)) {
+    return fail('validation_failed', '/pickupDistrict', 'outside_city', `${input.pickupDistrict} is not a division of ${city.code} (${city.nameZh}), where the order started`)
+  }
+  const plate = checkPlate(input.plate)
+  if (plate.failure) return fail('invalid_plate', '/plate', plate.failure.code, plate.failure.message)
+  const matchDay = dateIn(city.timeZone, matched)
+  const id = checkResidentId(input.driverIdNumber, matchDay)
+  if (id.failure) return fail('invalid_resident_id', '/driverIdNumber', id.failure.code, id.failure.message)
+  return {
+    order: {
+      orderId: input.orderId,
+      cityCode: city.code,
+      originCode: input.jurisdictionCode,
+      matchedAt: matched.toISOString(),
+      matchDay,
+      driverIdHash: ctx.hashId(id.id),
+      plate: plate.plate,
+      departedAt: iso(input.departedAt),
+      arrivedAt: iso(input.arrivedAt),
+      distanceM: input.distanceMetres ?? null,
+      durationS: input.durationSeconds ?? null,
+      fareFen: input.fareFen ?? null,
+      pickupDistrict: input.pickupDistrict ?? null
+    }
+  }
+}
+
+/** The fields a later line may fill in: an order's completion. */
+export const completionFields = ['departedAt', 'arrivedAt', 'distanceM', 'durationS', 'fareFen', 'pickupDistrict'] as const
+
+/**
+ * What a line makes of an order already known under its id: the same order, completed (the fields
+ * it fills in), or a conflict, naming the first field that differs.
+ */
+export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: CheckedOrder, changed: boolean, conflict?: undefined } | { conflict: { field: string, was: string, now: string } } {
+  const identity = [['matchedAt', known.matchedAt, line.matchedAt], ['driverIdNumber', known.driverIdHash, line.driverIdHash], ['plate', known.plate, line.plate], ['jurisdictionCode', known.originCode, line.originCode]] as const
+  for (const [field, was, now] of identity) {
+    if (was !== now) return { conflict: { field, was: field === 'driverIdNumber' ? 'another driver' : was, now: field === 'driverIdNumber' ? 'this one' : now } }
+  }
+  const merged = { ...known }
+  let changed = false
+  for (const field of completionFields) {
+    const [was, now] = [known[field], line[field]]
+    if (now === null || now === was) continue
+    if (was !== null) return { conflict: { field: field === 'distanceM' ? 'distanceMetres' : field === 'durationS' ? 'durationSeconds' : field, was: String(was), now: String(now) } }
+    Object.assign(merged, { [field]: now })
+    changed = true
+  }
+  return { merged, changed }
+}

@@ -1,0 +1,179 @@
+import { sql, type SQL } from 'drizzle-orm'
+import type { Principal } from '../../auth/principal.js'
+import { rowsOf, type Database } from '../../db/client.js'
+import type { Cursors } from '../../lib/cursor.js'
+import { page } from '../../lib/page.js'
+import { invalidField, ProblemError } from '../../lib/problems.js'
+import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { addDays, dateIn } from '../licences/lifecycle.js'
+import { cityOf } from '../rosters/rules.js'
+import type { OrderApi, OrderVerdict } from './schemas.js'
+
+// The compliance rate and the orders behind it, read as a regulator, a platform or the public may.
+
+/** The city a query names, or why not. */
+function cityFor (registry: JurisdictionRegistry, code: string): Jurisdiction {
+  const city = cityOf(registry, code)
+  if (!city) {
+    throw registry.get(code)
+      ? invalidField('jurisdiction_not_a_city', '/jurisdiction', 'not_a_city', `${code} is a province: the rate is a city’s`, 'query')
+      : invalidField('unknown_jurisdiction', '/jurisdiction', 'unknown_jurisdiction', `${code} is not a known GB/T 2260 division`, 'query')
+  }
+  return city
+}
+
+/** Whose figures the caller may read in a city: a regulator its cities', a platform only its own. */
+function scopeOf (who: Principal, city: Jurisdiction, enterprise: string | undefined): string | undefined {
+  if (who.role === 'regulator' && !who.jurisdictionCodes.includes(city.code)) {
+    throw new ProblemError('outside_jurisdiction', `${city.code} (${city.nameZh}) is outside your jurisdiction`)
+  }
+  if (who.role === 'platform') {
+    if (enterprise !== undefined && enterprise !== who.enterpriseId) throw new ProblemError('forbidden', 'A platform reads only its own figures and orders')
+    return who.enterpriseId!
+  }
+  return enterprise
+}
+
+/** The days of a month, YYYY-MM. */
+export function monthDays (month: string): { from: string, to: string } {
+  const from = `${month}-01`
+  const next = addDays(`${month}-28`, 4).slice(0, 7)
+  return { from, to: addDays(`${next}-01`, -1) }
+}
+
+function periodOf (query: { month?: string, from?: string, to?: string }): { from: string, to: string } {
+  if (query.month !== undefined) {
+    if (query.from !== undefined || query.to !== undefined) throw invalidField('validation_failed', '/month', 'month_or_days', 'give a month, or from and to, not both', 'query')
+    return monthDays(query.month)
+  }
+  if (query.from === undefined || query.to === undefined) throw invalidField('validation_failed', query.from === undefined ? '/from' : '/to', 'required', 'give a month (YYYY-MM), or both from and to', 'query')
+  if (query.to < query.from) throw invalidField('validation_failed', '/to', 'range_reversed', `to ${query.to} is before from ${query.from}`, 'query')
+  if (addDays(query.from, 365) < query.to) throw invalidField('validation_failed', '/to', 'range_too_long', 'a day range holds at most 366 days', 'query')
+  return { from: query.from, to: query.to }
+}
+
+interface Figures { orders: number, compliant: number, driver_unlicensed: number, vehicle_unlicensed: number, both_unlicensed: number }
+const sums = sql.raw(`coalesce(sum(orders), 0)::int as orders, coalesce(sum(compliant), 0)::int as compliant, coalesce(sum(driver_unlicensed), 0)::int as driver_unlicensed,
+  coalesce(sum(vehicle_unlicensed), 0)::int as vehicle_unlicensed, coalesce(sum(both_unlicensed), 0)::int as both_unlicensed`)
+
+const rateOf = (f: Figures) => f.orders === 0 ? null : Math.round((f.compliant / f.orders) * 10_000) / 10_000
+const figuresToApi = (f: Figures) => ({
+  orders: f.orders,
+  compliant: f.compliant,
+  rate: rateOf(f),
+  byReason: { driver_unlicensed: f.driver_unlicensed, vehicle_unlicensed: f.vehicle_unlicensed, both_unlicensed: f.both_unlicensed }
+})
+
+export async function complianceRate (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, enterprise?: string, month?: string, from?: string, to?: string }) {
+  const city = cityFor(registry, query.jurisdiction)
+  const enterprise = scopeOf(who, city, query.enterprise)
+  const { from, to } = periodOf(query)
+  const [figures] = rowsOf<Figures>(await db.execute(sql`
+    select ${sums} from order_compliance_daily
+    where city_code = ${city.code} and day between ${from}::date and ${to}::date ${enterprise ? sql`and enterprise_id = ${enterprise}::uuid` : sql``}`))
+  return { jurisdictionCode: city.code, enterpriseId: enterprise ?? null, from, to, ...figuresToApi(figures!) }
+}
+
+/** A city's platforms for a month, highest rate first; equal rates share a rank (then by orders, then name). */
+async function rankingOf (db: Database, city: Jurisdiction, month: string, only?: string) {
+  const { from, to } = monthDays(month)
+  const rows = rowsOf<Figures & { enterprise_id: string, name_zh: string }>(await db.execute(sql`
+    select d.enterprise_id, e.name_zh, ${sums}
+    from order_compliance_daily d join enterprises e on e.id = d.enterprise_id
+    where d.city_code = ${city.code} and d.day between ${from}::date and ${to}::date ${only ? sql`and d.enterprise_id = ${only}::uuid` : sql``}
+    group by d.enterprise_id, e.name_zh`))
+  const items = rows.map((r) => ({ enterpriseId: r.enterprise_id, enterpriseName: r.name_zh, ...figuresToApi(r) }))
+    .sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1) || b.orders - a.orders || a.enterpriseName.localeCompare(b.enterpriseName, 'zh'))
+  let rank = 0
+  return {
+    jurisdictionCode: city.code,
+    month,
+    items: items.map((item, i) => ({ rank: i > 0 && items[i - 1]!.rate === item.rate ? rank : (rank = i + 1), ...item }))
+  }
+}
+
+export async function complianceRanking (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }) {
+  const city = cityFor(registry, query.jurisdiction)
+  return rankingOf(db, city, query.month, scopeOf(who, city, undefined))
+}
+
+/** The published figures: only of months that have ended in the city, per platform; never an order. */
+export async function publishedRanking (db: Database, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }, now = new Date()) {
+  const city = cityFor(registry, query.jurisdiction)
+  const current = dateIn(city.timeZone, now).slice(0, 7)
+  if (query.month >= current) throw invalidField('validation_failed', '/month', 'not_published_yet', `the figures of ${query.month} are published once the month has ended in ${city.nameZh}; the latest published month is ${previousMonth(current)}`, 'query')
+  return rankingOf(db, city, query.month)
+}
+
+function previousMonth (month: string): string {
+  return addDays(`${month}-01`, -1).slice(0, 7)
+}
+
+type OrderRow = {
+  order_id: string,
+  enterprise_id: string,
+  city_code: string,
+  origin_code: string,
+  matched_at: string | Date,
+  match_day: string,
+  plate: string,
+  departed_at: string | Date | null,
+  arrived_at: string | Date | null,
+  distance_m: number | null,
+  duration_s: number | null,
+  fare_fen: string | number | null,
+  pickup_district: string | null,
+  verdict: OrderVerdict,
+  driver_licence_id: string | null,
+  vehicle_licence_id: string | null,
+  created_at: string | Date,
+  updated_at: string | Date
+}
+
+const iso = (v: string | Date) => new Date(v).toISOString()
+
+function orderToApi (r: OrderRow): OrderApi {
+  return {
+    orderId: r.order_id,
+    enterpriseId: r.enterprise_id,
+    jurisdictionCode: r.city_code,
+    originCode: r.origin_code,
+    matchedAt: iso(r.matched_at),
+    matchDay: r.match_day,
+    plate: r.plate,
+    departedAt: r.departed_at === null ? null : iso(r.departed_at),
+    arrivedAt: r.arrived_at === null ? null : iso(r.arrived_at),
+    distanceMetres: r.distance_m,
+    durationSeconds: r.duration_s,
+    fareFen: r.fare_fen === null ? null : Number(r.fare_fen),
+    pickupDistrict: r.pickup_district,
+    verdict: r.verdict,
+    driverLicenceId: r.driver_licence_id,
+    vehicleLicenceId: r.vehicle_licence_id,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at)
+  }
+}
+
+export async function listOrders (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined,
+  filters: { jurisdiction: string, month: string, enterprise?: string, verdict?: OrderVerdict | 'failing' }) {
+  const city = cityFor(registry, filters.jurisdiction)
+  const enterprise = scopeOf(who, city, filters.enterprise)
+  const { from, to } = monthDays(filters.month)
+  const after = cursors.decode('orders', filters, cursor)
+  // The match instant bounded too (a day either side of the city's days, whatever its zone), so that only the month's partitions are read.
+  const conditions: SQL[] = [
+    sql`city_code = ${city.code}`, sql`match_day between ${from}::date and ${to}::date`,
+    sql`matched_at >= ${from}::timestamptz - interval '1 day' and matched_at < ${to}::timestamptz + interval '2 days'`
+  ]
+  if (enterprise) conditions.push(sql`enterprise_id = ${enterprise}::uuid`)
+  if (filters.verdict === 'failing') conditions.push(sql`verdict <> 'compliant'`)
+  else if (filters.verdict) conditions.push(sql`verdict = ${filters.verdict}`)
+  if (after) conditions.push(sql`(matched_at, enterprise_id, order_id) > (${after[0]}::timestamptz, ${after[1]}::uuid, ${after[2]})`)
+  const rows = rowsOf<OrderRow>(await db.execute(sql`
+    select order_id, enterprise_id, city_code, origin_code, matched_at, match_day::text as match_day, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen,
+      pickup_district, verdict, driver_licence_id, vehicle_licence_id, created_at, updated_at
+    from orders where ${sql.join(conditions, sql` and `)}
+    order by matched_at, enterprise_id, order_id limit ${limit + 1}`))
+  return page(rows, limit, orderToApi, (last) => cursors.encode('orders', filters, [iso(last.matched_at), last.enterprise_id, last.order_id]))
+}

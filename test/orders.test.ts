@@ -1,0 +1,163 @@
+import t from 'tap'
+import { sampleResidentId, samplePlate } from '../src/seed/licence-samples.js'
+import { monthDays } from '../src/modules/orders/service.js'
+import { mergeOrder, type CheckedOrder } from '../src/modules/orders/rules.js'
+import { actors, platformFor } from './helpers/actors.js'
+import { tableCounts, testApp } from './helpers/app.js'
+import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
+
+const ndjson = { 'content-type': 'application/x-ndjson' }
+const body = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n'
+
+t.test('an order is judged at its match instant by the licence history, and counted in its city’s day', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz, xiamen, anonymous } = await actors(app)
+  const didi = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], nameZh: '广州甲出行科技有限公司' })
+  const caocao = await registerEnterprise(gz, { jurisdictionCodes: ['440100'], nameZh: '广州乙出行科技有限公司' })
+  const platform = await platformFor(app, didi.id)
+  const rival = await platformFor(app, caocao.id)
+  const base = { issuingAgencyId: gz.agency.id, enterpriseId: didi.id }
+  const driverA = sampleResidentId('440106', '19880512', 11)
+  const driverB = sampleResidentId('440106', '19900101', 12)
+  await issueLicence(gz, licenceInput('driver_certificate', base, { idNumber: driverA, validFrom: '2025-01-01', validUntil: '2030-12-31' }))
+  const [p1, p2, p3, p4] = [samplePlate('粤A', 501), samplePlate('粤A', 502), samplePlate('粤A', 503), samplePlate('粤A', 504)]
+  await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: p1 }))
+  await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: p2, validFrom: '2020-01-01', validUntil: '2024-12-31' }))
+  const later = await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: p3 }))
+  const renewed = await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate: p4, validFrom: '2021-03-01', validUntil: '2025-02-28' }))
+  // Recorded now, after the orders' match times: a suspension does not rewrite March, nor does a late renewal.
+  t.equal((await gz.inject({ method: 'POST', url: `/v1/licences/${later.id}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'suspend', reason: '投诉核查' } })).statusCode, 201)
+  t.equal((await gz.inject({ method: 'POST', url: `/v1/licences/${renewed.id}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'renew', reason: '换证', validUntil: '2029-02-28' } })).statusCode, 201)
+
+  const at = '2025-03-05T10:00:00+08:00'
+  const order = (orderId: string, driverIdNumber: string, plate: string, extra: object = {}) => ({ orderId, jurisdictionCode: '440106', matchedAt: at, driverIdNumber, plate, ...extra })
+  const lines = [
+    order('o1', driverA, p1),
+    order('o2', driverB, p1),
+    order('o3', driverA, p2),
+    order('o4', driverB, p2),
+    order('o5', driverA, p3),
+    order('o6', driverA, p4),
+    order('o1', driverA, p1, { departedAt: '2025-03-05T10:06:00+08:00', arrivedAt: '2025-03-05T10:31:00+08:00', distanceMetres: 12400, durationSeconds: 1500, fareFen: 3850, pickupDistrict: '440106' }),
+    // 07:30 on 1 April in Guangzhou is still 31 March in UTC: it counts in April.
+    order('o7', driverA, p1, { matchedAt: '2025-04-01T07:30:00+08:00' })
+  ]
+  const sent = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: { ...ndjson, 'idempotency-key': 'orders-1' }, payload: body(lines) })
+  t.equal(sent.statusCode, 201, sent.body)
+  t.match(sent.json(), { status: 'completed', lines: 8, applied: 8, rejected: 0 })
+  t.notOk(sent.body.includes(driverA), 'no ID number in the answer')
+
+  const march = await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })
+  t.equal(march.statusCode, 200, march.body)
+  t.same(march.json(), {
+    jurisdictionCode: '440100',
+    enterpriseId: null,
+    from: '2025-03-01',
+    to: '2025-03-31',
+    orders: 6,
+    compliant: 2,
+    rate: 0.3333,
+    byReason: { driver_unlicensed: 1, vehicle_unlicensed: 2, both_unlicensed: 1 }
+  })
+  t.match((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440106&from=2025-04-01&to=2025-04-30' })).json(), { jurisdictionCode: '440100', orders: 1, compliant: 1, rate: 1 }, 'a district is read as its city; the day is the city’s')
+  t.match((await platform.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json(), { enterpriseId: didi.id, orders: 6 }, 'a platform gets its own figures')
+  t.match((await rival.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json(), { enterpriseId: caocao.id, orders: 0, rate: null })
+  t.equal((await rival.inject({ url: `/v1/compliance/orders?jurisdiction=440100&month=2025-03&enterprise=${didi.id}` })).json().code, 'forbidden')
+  t.equal((await xiamen.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json().code, 'outside_jurisdiction')
+  t.equal((await anonymous.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).statusCode, 401)
+
+  // Each order keeps its verdict and what it was judged by.
+  const failing = (await gz.inject({ url: `/v1/orders?jurisdiction=440100&month=2025-03&enterprise=${didi.id}&verdict=failing` })).json()
+  t.same(Object.fromEntries(failing.items.map((o: { orderId: string, verdict: string }) => [o.orderId, o.verdict])), { o2: 'driver_unlicensed', o3: 'vehicle_unlicensed', o4: 'both_unlicensed', o6: 'vehicle_unlicensed' })
+  const all = (await platform.inject({ url: '/v1/orders?jurisdiction=440100&month=2025-03&limit=2' })).json()
+  t.equal(all.items.length, 2)
+  const next = (await platform.inject({ url: `/v1/orders?jurisdiction=440100&month=2025-03&limit=10&cursor=${encodeURIComponent(all.nextCursor)}` })).json()
+  t.equal(next.items.length, 4, 'paged through')
+  const o1 = [...all.items, ...next.items].find((o: { orderId: string }) => o.orderId === 'o1')
+  t.match(o1, { verdict: 'compliant', matchDay: '2025-03-05', matchedAt: '2025-03-05T02:00:00.000Z', departedAt: '2025-03-05T02:06:00.000Z', fareFen: 3850, pickupDistrict: '440106', originCode: '440106', jurisdictionCode: '440100' })
+  t.equal((await rival.inject({ url: '/v1/orders?jurisdiction=440100&month=2025-03' })).json().items.length, 0, 'another platform sees none of them')
+  t.notOk(JSON.stringify([all, next, failing]).includes(driverA), 'no ID number in an order')
+
+  // The same body again replays; sending an order again unchanged changes nothing.
+  const replay = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: { ...ndjson, 'idempotency-key': 'orders-1' }, payload: body(lines) })
+  t.equal(replay.headers['idempotent-replayed'], 'true')
+  const again = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([lines[6]!]) })
+  t.match(again.json(), { applied: 1, rejected: 0 })
+  t.match((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json(), { orders: 6 }, 'counted once')
+
+  // The ranking, and its published form once the month has ended.
+  await rival.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ ...order('r1', driverA, p1), jurisdictionCode: '440100' }]) })
+  const ranking = (await gz.inject({ url: '/v1/compliance/orders/ranking?jurisdiction=440100&month=2025-03' })).json()
+  t.match(ranking, { jurisdictionCode: '440100', month: '2025-03', items: [{ rank: 1, enterpriseId: caocao.id, rate: 1, orders: 1 }, { rank: 2, enterpriseId: didi.id, rate: 0.3333, orders: 6 }] })
+  t.same((await platform.inject({ url: '/v1/compliance/orders/ranking?jurisdiction=440100&month=2025-03' })).json().items.map((i: { enterpriseId: string }) => i.enterpriseId), [didi.id], 'a platform sees its own line')
+  const published = await anonymous.inject({ url: '/v1/public/compliance/ranking?jurisdiction=440100&month=2025-03' })
+  t.equal(published.statusCode, 200, published.body)
+  t.same(published.json().items.map((i: { enterpriseName: string }) => i.enterpriseName), ['广州乙出行科技有限公司', '广州甲出行科技有限公司'])
+  const thisMonth = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7)
+  t.match((await anonymous.inject({ url: `/v1/public/compliance/ranking?jurisdiction=440100&month=${thisMonth}` })).json(), { code: 'validation_failed', errors: [{ pointer: '/month', code: 'not_published_yet' }] })
+})
+
+t.test('bad order lines are refused with their code and pointer, and write nothing', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const platform = await platformFor(app, enterprise.id)
+  const driver = sampleResidentId('440106', '19880512', 21)
+  const good = { orderId: 'b1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: driver, plate: samplePlate('粤A', 601) }
+  t.equal((await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ ...good, departedAt: '2025-03-05T10:05:00+08:00' }]) })).json().applied, 1)
+  const cases: Array<[string, object, string, string]> = [
+    ['a match time of 1970-01-01', { ...good, orderId: 'b2', matchedAt: '1970-01-01T08:00:00+08:00' }, 'invalid_order_times', '/matchedAt'],
+    ['a match time of 2001, a default', { ...good, orderId: 'b2', matchedAt: '2001-01-01T08:00:00+08:00' }, 'invalid_order_times', '/matchedAt'],
+    ['a match time in the future', { ...good, orderId: 'b2', matchedAt: '2099-01-01T08:00:00+08:00' }, 'invalid_order_times', '/matchedAt'],
+    ['completed before it was matched', { ...good, orderId: 'b2', arrivedAt: '2025-03-05T09:00:00+08:00' }, 'invalid_order_times', '/arrivedAt'],
+    ['arrived before it departed', { ...good, orderId: 'b2', departedAt: '2025-03-05T10:20:00+08:00', arrivedAt: '2025-03-05T10:10:00+08:00' }, 'invalid_order_times', '/arrivedAt'],
+    ['a time without its offset', { ...good, orderId: 'b2', matchedAt: '2025-03-05 10:00:00' }, 'validation_failed', '/matchedAt'],
+    ['the same id with another plate', { ...good, plate: samplePlate('粤A', 602) }, 'order_conflict', '/plate'],
+    ['the same id with another match time', { ...good, matchedAt: '2025-03-05T10:01:00+08:00' }, 'order_conflict', '/matchedAt'],
+    ['the same id with another driver', { ...good, driverIdNumber: sampleResidentId('440106', '19900101', 22) }, 'order_conflict', '/driverIdNumber'],
+    ['a completion that differs from the one recorded', { ...good, departedAt: '2025-03-05T10:07:00+08:00' }, 'order_conflict', '/departedAt'],
+    ['a city the platform does not operate in', { ...good, orderId: 'b2', jurisdictionCode: '350203' }, 'not_operating_here', '/jurisdictionCode'],
+    ['a province', { ...good, orderId: 'b2', jurisdictionCode: '440000' }, 'jurisdiction_not_a_city', '/jurisdictionCode'],
+    ['a pickup district of another city', { ...good, orderId: 'b2', pickupDistrict: '350203' }, 'validation_failed', '/pickupDistrict'],
+    ['a plate that is not GA 36', { ...good, orderId: 'b2', plate: '粤AO2345' }, 'invalid_plate', '/plate'],
+    ['an ID number that is not GB 11643', { ...good, orderId: 'b2', driverIdNumber: driver.slice(0, 17) + (driver.endsWith('1') ? '2' : '1') }, 'invalid_resident_id', '/driverIdNumber'],
+    ['coordinates (not kept)', { ...good, orderId: 'b2', pickupLongitude: 113264385 }, 'validation_failed', '/pickupLongitude'],
+    ['a passenger’s phone number', { ...good, orderId: 'b2', passengerPhone: '13800138000' }, 'validation_failed', '/passengerPhone'],
+    ['a negative fare', { ...good, orderId: 'b2', fareFen: -1 }, 'validation_failed', '/fareFen'],
+    ['an order id with a space', { ...good, orderId: 'b 2' }, 'validation_failed', '/orderId']
+  ]
+  const before = await tableCounts(app)
+  for (const [name, line, code, pointer] of cases) {
+    const res = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([line]) })
+    t.equal(res.statusCode, 201, name)
+    t.match(res.json(), { applied: 0, rejected: 1, errors: [{ line: 1, code, errors: [{ pointer }] }] }, name)
+    t.notOk(res.body.includes(driver), `${name}: the ID number is not quoted`)
+  }
+  t.same((await platform.inject({ url: '/v1/orders?jurisdiction=440100&month=2025-03' })).json().items.map((o: { orderId: string, departedAt: string }) => [o.orderId, o.departedAt]), [['b1', '2025-03-05T02:05:00.000Z']], 'nothing but the first order was written')
+  t.same({ ...await tableCounts(app), imports: 0, import_errors: 0, audit_events: 0 }, { ...before, imports: 0, import_errors: 0, audit_events: 0 })
+
+  // Two lines of one body naming one order: the second meets the first.
+  const pair = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ ...good, orderId: 'c1' }, { ...good, orderId: 'c1', plate: samplePlate('粤A', 603) }]) })
+  t.match(pair.json(), { applied: 1, rejected: 1, errors: [{ line: 2, code: 'order_conflict', errors: [{ pointer: '/plate', message: /on line 1 of this import/ }] }] })
+
+  // Who may send, and what a query must name.
+  t.equal((await gz.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([good]) })).json().code, 'forbidden')
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100' })).json().errors[0].pointer, '/from')
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&from=2025-03-02&to=2025-03-01' })).json().errors[0].code, 'range_reversed')
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&from=2024-01-01&to=2025-03-01' })).json().errors[0].code, 'range_too_long')
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-13' })).statusCode, 400)
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=449999&month=2025-03' })).json().code, 'unknown_jurisdiction')
+})
+
+t.test('the rules: a month’s days, and what a second line makes of an order', async (t) => {
+  t.same(monthDays('2024-02'), { from: '2024-02-01', to: '2024-02-29' }, 'a leap February')
+  t.same(monthDays('2025-02'), { from: '2025-02-01', to: '2025-02-28' })
+  t.same(monthDays('2025-12'), { from: '2025-12-01', to: '2025-12-31' })
+  const known: CheckedOrder = { orderId: 'x', cityCode: '440100', originCode: '440106', matchedAt: '2025-03-05T02:00:00.000Z', matchDay: '2025-03-05', driverIdHash: 'h', plate: 'P', departedAt: null, arrivedAt: null, distanceM: null, durationS: null, fareFen: null, pickupDistrict: null }
+  t.match(mergeOrder(known, { ...known, fareFen: 100 }), { changed: true, merged: { fareFen: 100 } }, 'a completion fills in')
+  t.match(mergeOrder(known, known), { changed: false }, 'the same again changes nothing')
+  t.match(mergeOrder({ ...known, fareFen: 100 }, { ...known }), { changed: false }, 'a line without the completion leaves it')
+  t.match(mergeOrder({ ...known, fareFen: 100 }, { ...known, fareFen: 200 }), { conflict: { field: 'fareFen', was: '100', now: '200' } })
+  t.match(mergeOrder({ ...known, distanceM: 5 }, { ...known, distanceM: 6 }), { conflict: { field: 'distanceMetres' } }, 'named as the line names it')
+  t.match(mergeOrder(known, { ...known, driverIdHash: 'other' }), { conflict: { field: 'driverIdNumber', was: 'another driver' } }, 'never quoting a driver')
+})
