@@ -1,7 +1,8 @@
 -- Ride-hailing orders as platforms submit them, judged on arrival against the licence register as
 -- it stood at each order's match time. Partitioned by month of the match time (UTC months: the
 -- partitions are storage, never a boundary a figure is cut at), so a city's year of orders is
--- twelve partitions, and an old month can be detached whole when its retention ends.
+-- twelve partitions, and an old month can be detached whole when its retention ends. The default
+-- partition only catches what no month's partition was made for; it is meant to stay empty.
 CREATE TABLE "orders" (
 	"enterprise_id" uuid NOT NULL REFERENCES "enterprises"("id"),
 	"order_id" text NOT NULL,
@@ -34,13 +35,18 @@ CREATE INDEX "orders_order_idx" ON "orders" USING btree ("enterprise_id", "order
 -- A city's (or a platform's) failing orders of a day range.
 CREATE INDEX "orders_city_day_idx" ON "orders" USING btree ("city_code", "match_day", "enterprise_id");--> statement-breakpoint
 CREATE TABLE "orders_default" PARTITION OF "orders" DEFAULT;--> statement-breakpoint
-DO $$
-DECLARE m date := date '2024-01-01';
+-- A month's partition, made when its first orders arrive (src/modules/orders/import.ts): while the
+-- default partition stays empty, attaching one is instant. Two writers making the same one at once
+-- is not an error.
+CREATE FUNCTION "order_partition"(p_month date) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	name text := 'orders_' || to_char(p_month, 'YYYY_MM');
 BEGIN
-	WHILE m < date '2028-01-01' LOOP
-		EXECUTE format('CREATE TABLE %I PARTITION OF orders FOR VALUES FROM (%L) TO (%L)', 'orders_' || to_char(m, 'YYYY_MM'), m::timestamptz, (m + interval '1 month')::timestamptz);
-		m := m + interval '1 month';
-	END LOOP;
+	IF to_regclass(name) IS NULL THEN
+		EXECUTE format('CREATE TABLE %I PARTITION OF orders FOR VALUES FROM (%L) TO (%L)', name, date_trunc('month', p_month)::timestamptz, (date_trunc('month', p_month) + interval '1 month')::timestamptz);
+	END IF;
+EXCEPTION WHEN duplicate_table THEN
+	NULL;
 END $$;--> statement-breakpoint
 -- The compliance figures, kept as orders arrive: a month of a city is at most 31 rows a platform.
 CREATE TABLE "order_compliance_daily" (

@@ -62,6 +62,19 @@ t.test('demo data loads on first start only: a restart neither duplicates nor lo
     const verified = await client(first).inject({ url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicle!.plate!)}` })
     t.match(verified.json(), { valid: true, matches: [{ number: vehicle!.number, status: 'active' }] }, `a ${city} plate verifies publicly`)
   }
+  // Rosters and months of orders: the roster checks and the compliance figures show real values.
+  const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 15)).toISOString().slice(0, 7)
+  for (const city of ['440100', '350200', '320600', '500000']) {
+    const bureau = client(first, demoKeys.find((k) => k.jurisdictionCode === city)!.key)
+    const rate = (await bureau.inject({ url: `/v1/compliance/orders?jurisdiction=${city}&month=${lastMonth}` })).json()
+    t.ok(rate.orders > 50 && rate.rate > 0.6 && rate.rate < 1, `${city}: ${rate.orders} orders last month, rate ${rate.rate}: most compliant, not all`)
+    const ranking = (await client(first).inject({ url: `/v1/public/compliance/ranking?jurisdiction=${city}&month=${lastMonth}` })).json()
+    t.ok(ranking.items.length >= 2, `${city}: a published ranking of ${ranking.items.length} platforms`)
+    const unlicensed = (await bureau.inject({ url: '/v1/roster/vehicles?verdict=unlicensed&limit=200' })).json().items as Array<{ check: { verdict: string } }>
+    t.ok(unlicensed.length > 0 && unlicensed.some((e) => e.check.verdict === 'not_found') && unlicensed.some((e) => e.check.verdict === 'expired'), `${city}: unlicensed roster vehicles, some never certificated, some expired`)
+  }
+  t.ok(loaded.orders! > 1000 && loaded.roster_vehicles! > 500 && loaded.roster_drivers! > 500, 'rosters and orders loaded')
+
   // The README's examples, as written there.
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const readmePlate = /--data-urlencode 'plate=([^']+)'/.exec(readme)![1]!

@@ -20,7 +20,10 @@ function driverCertificate (fields: Omit<Extract<IssueLicence, { type: 'driver_c
   return { ...fields, type: 'driver_certificate', number: n % 3 === 0 ? idNumber : serial, idNumber }
 }
 
-export async function seedLicences (tx: Database, agencies: AgencyApi[], enterprises: EnterpriseApi[], ctx: LicenceContext): Promise<number> {
+/** What the demo register holds, for the rosters and orders made from it. */
+export interface SeededRegister { count: number, certificates: IssueLicence[] }
+
+export async function seedLicences (tx: Database, agencies: AgencyApi[], enterprises: EnterpriseApi[], ctx: LicenceContext): Promise<SeededRegister> {
   const random = seededRandom(20261123)
   const today = dateIn('Asia/Shanghai')
   const inputs: IssueLicence[] = []
@@ -65,5 +68,5 @@ export async function seedLicences (tx: Database, agencies: AgencyApi[], enterpr
   const ids = new Map(landed.map((r) => [r.line, r.id]))
   for (const change of changes) await transitionLicence(tx, ids.get(change.index + 1)!, '*', { action: change.action, reason: change.reason }, ctx)
   ctx.audit({ action: 'licence.seeded', entityType: 'licence', entityId: landed[0]!.id, jurisdictionCodes: Object.keys(districtsOf), before: null, after: { licences: landed.length } })
-  return landed.length
+  return { count: landed.length, certificates: inputs.filter((i) => i.type === 'vehicle_certificate' || i.type === 'driver_certificate') }
 }

@@ -12,6 +12,7 @@ import { audited } from '../modules/audit/trail.js'
 import { changeEnterpriseStatus, registerEnterprise } from '../modules/enterprises/service.js'
 import type { CreateEnterprise } from '../modules/enterprises/schemas.js'
 import type { EnterpriseStatus } from '../modules/enterprises/status.js'
+import { seedCompliance } from './compliance.js'
 import { seedLicences } from './licences.js'
 
 const demoSeed = 'demo-2026-11'
@@ -55,7 +56,8 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
       for (const change of statusChanges) await changeEnterpriseStatus(tx, created.id, '*', change, context)
       createdEnterprises.push(created)
     }
-    const licences = await seedLicences(tx, createdAgencies, createdEnterprises, { ...context, hashId: app.hashPersonal })
+    const register = await seedLicences(tx, createdAgencies, createdEnterprises, { ...context, hashId: app.hashPersonal })
+    const compliance = await seedCompliance(tx, createdEnterprises, register.certificates, app.jurisdictions, app.hashPersonal, app.log)
     const issued = []
     for (const code of cityTransportBureaus) {
       const bureau = createdAgencies.find((a) => a.kind === 'transport' && a.jurisdictionCode === code)!
@@ -67,11 +69,11 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
     issued.push({ role: 'platform', holder: platform.nameZh, enterpriseId: platform.id, key: platformKey.key })
     const adminKey = await issueApiKey(tx, { role: 'admin', label: 'demo: administrator' }, seeder, audit)
     issued.push({ role: 'admin', holder: 'administrator', key: adminKey.key })
-    return { issued, licences }
+    return { issued, licences: register.count, ...compliance }
   })
   if (!seeded) return
-  const { issued: keys, licences } = seeded
-  app.log.info({ agencies: agencies.length, enterprises: enterprises.length, licences }, 'demo data loaded from seeds/')
+  const { issued: keys, licences, rosterEntries, orders } = seeded
+  app.log.info({ agencies: agencies.length, enterprises: enterprises.length, licences, rosterEntries, orders }, 'demo data loaded from seeds/')
   const file = demoKeysPath(config)
   if (!file) return
   mkdirSync(config.DATA_DIR, { recursive: true })

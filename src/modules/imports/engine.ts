@@ -55,8 +55,8 @@ export interface ImportDefinition<Input, Row> {
   authorize: (who: Principal) => void
   batches: (ctx: ImportContext) => {
     check: (lines: Array<ParsedLine<Input>>) => Promise<{ rows: Array<CheckedRow<Row>>, errors: LineError[] }>
-    /** Writes rows; a row it cannot write (already there) comes back as its line's error. */
-    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string) => Promise<{ applied: number, errors: LineError[] }>
+    /** Writes rows (importId null: not by an import, as the demo data); a row it cannot write (already there) comes back as its line's error. */
+    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string | null) => Promise<{ applied: number, errors: LineError[] }>
     /** The jurisdictions a batch's rows are in, for its audit event. */
     jurisdictionsOf: (rows: Array<CheckedRow<Row>>) => string[]
   }

@@ -54,7 +54,7 @@ export const licenceImport: ImportDefinition<IssueLicence, LicenceLine> = {
 }
 
 /** Lines whose number was already in the register (earlier in this import, or before it), each with where. */
-async function numbersTaken (tx: Database, rows: Array<LicenceLine & { line: number }>, landed: Set<number>, importId: string): Promise<LineError[]> {
+async function numbersTaken (tx: Database, rows: Array<LicenceLine & { line: number }>, landed: Set<number>, importId: string | null): Promise<LineError[]> {
   const refused = rows.filter((r) => !landed.has(r.line))
   const byLine = new Map(refused.map((r) => [r.line, r]))
   const holders = rowsOf<{ line: number, id: string, import_id: string | null, import_line: number | null }>(await tx.execute(sql`

@@ -45,12 +45,19 @@ const completionColumns = { departedAt: 'departed_at', arrivedAt: 'arrived_at', 
 const completionTypes = { departedAt: 'timestamptz', arrivedAt: 'timestamptz', distanceM: 'int', durationS: 'int', fareFen: 'bigint', pickupDistrict: 'char(6)' } as const
 const completion = (of: CheckedOrder[]) => sql.join(completionFields.map((f) => sql`${param(of.map((o) => o[f]))}::${sql.raw(completionTypes[f])}[]`), sql`, `)
 
+/** Makes the partitions of the UTC months these instants fall in, if they are not there yet (one statement; a look-up when they are). */
+async function monthPartitions (tx: Database, instants: string[]) {
+  const months = [...new Set(instants.map((at) => `${at.slice(0, 7)}-01`))]
+  await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
+}
+
 /**
  * Judges and inserts new orders, and adds them to their days' figures, in one statement: the
  * driver certificate and the vehicle certificate, each of the order's city, in force at the match
  * instant by the licence history (licence_in_force_at, migration 0014).
  */
-async function insertJudged (tx: Database, enterpriseId: string, importId: string, rows: Row[]): Promise<number> {
+async function insertJudged (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<number> {
+  await monthPartitions(tx, rows.map((r) => r.matchedAt))
   const [result] = rowsOf<{ inserted: number }>(await tx.execute(sql`
     with input as (
       select * from unnest(${param(rows.map((r) => r.line))}::int[], ${param(rows.map((r) => r.orderId))}::text[], ${param(rows.map((r) => r.matchedAt))}::timestamptz[],
@@ -99,7 +106,7 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
 }
 
 /** Fills in the completion of orders already known (their verdict stands: it was judged at the match). */
-async function complete (tx: Database, enterpriseId: string, importId: string, orders: CheckedOrder[]) {
+async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: CheckedOrder[]) {
   await tx.execute(sql`
     update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
     from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})

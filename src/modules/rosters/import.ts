@@ -86,7 +86,7 @@ const valueOf = (r: Row, field: string) => ((r.values as Record<string, string |
 const param = (values: unknown[]) => sql.param(values)
 
 /** Adds, changes and takes off the rows of one run in one table; returns what each line did, and the lines that could not. */
-async function applyRun (tx: Database, spec: RosterTable, enterpriseId: string, importId: string, rows: Row[]) {
+async function applyRun (tx: Database, spec: RosterTable, enterpriseId: string, importId: string | null, rows: Row[]) {
   const changes: Array<{ line: number, entryId: string, action: 'added' | 'updated' | 'removed', row: Record<string, unknown> }> = []
   const errors: LineError[] = []
   const refuse = (r: Row, code: 'roster_entry_exists' | 'roster_entry_not_in_service', message: string) =>
