@@ -1,19 +1,21 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { loggedTestApp, tableCounts, testApp } from './helpers/app.js'
-import { actors } from './helpers/actors.js'
+import { actors, platformFor } from './helpers/actors.js'
+import { registerEnterprise } from './helpers/fixtures.js'
 
 const otherTypes = ['application/x-ndjson', 'application/x-ndjson; charset=utf-8', 'text/csv', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x', 'application/xml']
 
 t.test('every route that takes JSON refuses any other type with 415, whoever calls; only the import streams', async (t) => {
   const app = await testApp(t)
   const { admin, guangzhou, anonymous } = await actors(app)
+  const platform = await platformFor(app, (await registerEnterprise(guangzhou)).id)
   const withBody = app.accessRules.filter((r) => ['POST', 'PATCH', 'PUT'].includes(r.method))
   t.ok(withBody.length >= 8, `${withBody.length} routes take a body`)
   for (const route of withBody) {
-    const who = route.access.includes('public') ? anonymous : route.access.includes('admin') ? admin : guangzhou
+    const who = route.access.includes('public') ? anonymous : route.access.includes('admin') ? admin : route.access.includes('regulator') ? guangzhou : platform
     const url = route.url.replace(/:\w+/g, '01900000-0000-7000-8000-000000000000')
-    const streams = route.url === '/v1/licence-imports'
+    const streams = route.url.endsWith('-imports')
     for (const type of streams ? ['application/json', 'text/csv', 'application/octet-stream'] : otherTypes) {
       const before = await tableCounts(app)
       const res = await who.inject({ method: route.method as 'POST', url, headers: { 'content-type': type }, payload: '{"type":"platform_permit"}\n{"a":1}\n' })
