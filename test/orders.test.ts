@@ -161,3 +161,44 @@ t.test('the rules: a month’s days, and what a second line makes of an order', 
   t.match(mergeOrder({ ...known, distanceM: 5 }, { ...known, distanceM: 6 }), { conflict: { field: 'distanceMetres' } }, 'named as the line names it')
   t.match(mergeOrder(known, { ...known, driverIdHash: 'other' }), { conflict: { field: 'driverIdNumber', was: 'another driver' } }, 'never quoting a driver')
 })
+
+t.test('the verdict follows the licence history to the instant: suspended, then reinstated', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz, xiamen } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const other = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const platform = await platformFor(app, enterprise.id)
+  const rival = await platformFor(app, other.id)
+  const base = { issuingAgencyId: gz.agency.id, enterpriseId: enterprise.id }
+  const driver = sampleResidentId('440106', '19880512', 31)
+  await issueLicence(gz, licenceInput('driver_certificate', base, { idNumber: driver, validFrom: '2020-01-01' }))
+  const plate = samplePlate('粤A', 701)
+  const vehicle = await issueLicence(gz, licenceInput('vehicle_certificate', base, { plate, validFrom: '2020-01-01' }))
+  const send = (orderId: string, matchedAt: string) => platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ orderId, jurisdictionCode: '440106', matchedAt, driverIdNumber: driver, plate }]) })
+  const verdictOf = async (orderId: string, month: string) => ((await gz.inject({ url: `/v1/orders?jurisdiction=440100&month=${month}&limit=200` })).json().items as Array<{ orderId: string, verdict: string }>).find((o) => o.orderId === orderId)?.verdict
+
+  const before = new Date(Date.now() - 60_000).toISOString()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal((await gz.inject({ method: 'POST', url: `/v1/licences/${vehicle.id}/transitions`, headers: { 'if-match': '"1"' }, payload: { action: 'suspend', reason: '安全隐患' } })).statusCode, 201)
+  const during = new Date().toISOString()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal((await gz.inject({ method: 'POST', url: `/v1/licences/${vehicle.id}/transitions`, headers: { 'if-match': '"2"' }, payload: { action: 'reinstate', reason: '整改完成' } })).statusCode, 201)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  const after = new Date().toISOString()
+  // Sent after all three changes: each is judged at its own instant.
+  for (const [id, at] of [['before', before], ['during', during], ['after', after]] as const) t.equal((await send(id, at)).json().applied, 1, id)
+  const month = (at: string) => new Date(Date.parse(at) + 8 * 3600_000).toISOString().slice(0, 7)
+  t.equal(await verdictOf('before', month(before)), 'compliant', 'matched before the suspension')
+  t.equal(await verdictOf('during', month(during)), 'vehicle_unlicensed', 'matched while suspended')
+  t.equal(await verdictOf('after', month(after)), 'compliant', 'matched after the reinstatement')
+
+  // Another platform's imports and orders stay out of reach, and so do another city's figures.
+  const imports = (await platform.inject({ url: '/v1/order-imports' })).json().items as Array<{ id: string }>
+  t.equal(imports.length, 3)
+  t.equal((await rival.inject({ url: `/v1/order-imports/${imports[0]!.id}` })).statusCode, 404)
+  t.equal((await rival.inject({ url: `/v1/order-imports/${imports[0]!.id}/errors` })).statusCode, 404)
+  t.equal((await rival.inject({ url: '/v1/order-imports' })).json().items.length, 0)
+  t.equal((await xiamen.inject({ url: `/v1/orders?jurisdiction=440100&month=${month(after)}` })).json().code, 'outside_jurisdiction')
+  t.equal((await xiamen.inject({ url: `/v1/compliance/orders/ranking?jurisdiction=440100&month=${month(after)}` })).json().code, 'outside_jurisdiction')
+  t.equal((await gz.inject({ url: '/v1/order-imports' })).statusCode, 403, 'a regulator reads orders, not a platform’s imports')
+})
