@@ -1,9 +1,8 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
-import { enterprises } from '../enterprises/table.js'
-import { checkEach, type CheckedRow, type ImportDefinition } from '../imports/engine.js'
+import type { CheckedRow, ImportDefinition } from '../imports/engine.js'
+import { platformLines, platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
-import { platformsOnly } from '../rosters/rules.js'
 import { checkOrderLine, completionFields, mergeOrder, type CheckedOrder } from './rules.js'
 import { OrderLineSchema, type OrderLine } from './schemas.js'
 
@@ -123,16 +122,11 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
   lineNoun: 'one order',
   authorize: platformsOnly('orders'),
   batches (ctx) {
-    let operatingIn: Promise<string[]> | undefined
     return {
-      async check (lines) {
-        operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
-        const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
-        return checkEach(lines, (input) => {
-          const checked = checkOrderLine(input, rules)
-          return checked.failure ? checked : { row: checked.order }
-        })
-      },
+      check: platformLines(ctx, (input: OrderLine, rules) => {
+        const checked = checkOrderLine(input, rules)
+        return checked.failure ? checked : { row: checked.order }
+      }),
       async write (tx, rows, importId) {
         const enterpriseId = ctx.principal.enterpriseId!
         const known = await knownOrders(tx, enterpriseId, [...new Set(rows.map((r) => r.orderId))])

@@ -1,11 +1,11 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
 import { uuidv7 } from '../../lib/uuid.js'
-import { enterprises } from '../enterprises/table.js'
-import { checkEach, type ImportDefinition } from '../imports/engine.js'
+import type { ImportDefinition } from '../imports/engine.js'
+import { platformLines, platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
 import { shownNumber } from '../licences/rules.js'
-import { checkRosterLine, platformsOnly, type CheckedRosterLine } from './rules.js'
+import { checkRosterLine, type CheckedRosterLine } from './rules.js'
 import { RosterLineSchema, type RosterLine } from './schemas.js'
 
 // A platform's roster import: each line adds, changes or takes off one vehicle or driver. A batch
@@ -155,16 +155,11 @@ export const rosterImport: ImportDefinition<RosterLine, CheckedRosterLine> = {
   lineNoun: 'one vehicle or driver',
   authorize: platformsOnly('roster'),
   batches (ctx) {
-    let operatingIn: Promise<string[]> | undefined
     return {
-      async check (lines) {
-        operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
-        const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
-        return checkEach(lines, (input) => {
-          const checked = checkRosterLine(input, rules)
-          return checked.failure ? checked : { row: checked.line }
-        })
-      },
+      check: platformLines(ctx, (input: RosterLine, rules) => {
+        const checked = checkRosterLine(input, rules)
+        return checked.failure ? checked : { row: checked.line }
+      }),
       async write (tx, rows, importId) {
         let applied = 0
         const errors: LineError[] = []

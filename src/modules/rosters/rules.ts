@@ -1,5 +1,4 @@
-import type { Principal } from '../../auth/principal.js'
-import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
+import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
 import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkPlate, checkResidentId, checkVin, maskResidentId } from '../licences/identifiers.js'
 import { todayFor } from '../licences/lifecycle.js'
@@ -118,12 +117,5 @@ export function checkRosterLine (input: RosterLine, ctx: RosterRulesContext): { 
       serviceUntil,
       values: { driverIdHash, driverIdMasked: maskResidentId(id.id), certificateNumber, serviceFrom: input.serviceFrom ?? '', serviceUntil }
     }
-  }
-}
-
-/** Only a platform submits its own data (a roster, its orders): what it sends names no enterprise, so none other can be named. */
-export function platformsOnly (what: string): (who: Principal) => void {
-  return (who) => {
-    if (who.role !== 'platform' || !who.enterpriseId) throw new ProblemError('forbidden', `Only a platform’s key submits its ${what} (they are the platform’s own: a line names no enterprise)`)
   }
 }

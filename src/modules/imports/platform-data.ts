@@ -1,0 +1,30 @@
+import { eq } from 'drizzle-orm'
+import type { Principal } from '../../auth/principal.js'
+import { ProblemError } from '../../lib/problems.js'
+import { enterprises } from '../enterprises/table.js'
+import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { checkEach, type ParsedLine } from './engine.js'
+import type { ImportContext, LineError } from './resource.js'
+
+// What the imports of a platform's own data (its roster, its orders) share: only a platform sends
+// them, they name no enterprise, and each line is checked against where the platform operates.
+
+/** Only a platform submits its own data: what it sends names no enterprise, so none other can be named. */
+export function platformsOnly (what: string): (who: Principal) => void {
+  return (who) => {
+    if (who.role !== 'platform' || !who.enterpriseId) throw new ProblemError('forbidden', `Only a platform’s key submits its ${what} (they are the platform’s own: a line names no enterprise)`)
+  }
+}
+
+/** What a platform's line is checked with: the divisions the platform is registered as operating in, and the rest. */
+export interface PlatformRules { registry: JurisdictionRegistry, operatingIn: string[], hashId: (id: string) => string, now: Date }
+
+/** A batch check for a platform's lines by a rule of one line; where the platform operates is read once per import. */
+export function platformLines<Input, Row> (ctx: ImportContext, rule: (input: Input, rules: PlatformRules) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {
+  let operatingIn: Promise<string[]> | undefined
+  return async (lines: Array<ParsedLine<Input>>) => {
+    operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
+    const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
+    return checkEach(lines, (input) => rule(input, rules))
+  }
+}
