@@ -1,11 +1,17 @@
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Database } from '../../db/client.js'
+import type { ModuleOptions } from '../../lib/module.js'
 import { clientGone } from '../../plugins/errors.js'
 import { runImport, type ImportDefinition } from './engine.js'
 import { firstErrors, importPath, importSlots, importToApi, openImport } from './resource.js'
 
 export interface ImportRouteOptions { auditTrail: boolean, maxImportLines: number, maxConcurrentImports: number, minImportBytesPerMinute: number }
+
+/** A module's import route options, from the configuration. */
+export function importOptions ({ config, auditTrail }: ModuleOptions): ImportRouteOptions {
+  return { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT, minImportBytesPerMinute: config.IMPORT_MIN_BYTES_PER_MINUTE }
+}
 
 // One instance's import slots, shared by every kind of import (one per database handle, so one per app).
 const slotsOf = new WeakMap<Database, ReturnType<typeof importSlots>>()
