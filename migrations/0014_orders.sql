@@ -68,15 +68,16 @@ CREATE FUNCTION "city_divisions"(p_city char(6)) RETURNS SETOF char(6) LANGUAGE 
 	where j.code = p_city or j.parent_code = p_city or j.parent_code in (select p.code from jurisdictions p where p.parent_code = p_city)
 $$;--> statement-breakpoint
 -- Whether a licence was in force at an instant (and on that day where it was issued), by its
--- history: its status and last valid day as they stood then, not as they are now.
-CREATE FUNCTION "licence_in_force_at"(p_code char(6), p_id uuid, p_status text, p_valid_from date, p_valid_until date, p_at timestamptz, p_day date) RETURNS boolean LANGUAGE sql STABLE AS $$
-	select p_valid_from <= p_day
-		and coalesce(
+-- history: its status and last valid day as they stood then, not as they are now. A licence at
+-- version 1 has no transition: what it holds now is what it held then.
+CREATE FUNCTION "licence_in_force_at"(p_code char(6), p_id uuid, p_version int, p_status text, p_valid_from date, p_valid_until date, p_at timestamptz, p_day date) RETURNS boolean LANGUAGE sql STABLE AS $$
+	select p_valid_from <= p_day and case when p_version = 1 then p_valid_until >= p_day and p_status = 'active' else
+		coalesce(
 			(select t.valid_until_after from licence_transitions t where t.jurisdiction_code = p_code and t.licence_id = p_id and t.changed_at <= p_at order by t.changed_at desc, t.id desc limit 1),
 			(select t.valid_until_before from licence_transitions t where t.jurisdiction_code = p_code and t.licence_id = p_id and t.changed_at > p_at order by t.changed_at, t.id limit 1),
 			p_valid_until) >= p_day
 		and coalesce(
 			(select t.to_status from licence_transitions t where t.jurisdiction_code = p_code and t.licence_id = p_id and t.changed_at <= p_at order by t.changed_at desc, t.id desc limit 1),
 			(select t.from_status from licence_transitions t where t.jurisdiction_code = p_code and t.licence_id = p_id and t.changed_at > p_at order by t.changed_at, t.id limit 1),
-			p_status) = 'active'
+			p_status) = 'active' end
 $$;

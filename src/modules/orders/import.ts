@@ -67,11 +67,11 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
       select u.*,
         (select l.id from licences l
           where l.type = 'driver_certificate' and l.driver_id_hash = u.driver_id_hash and l.jurisdiction_code in (select city_divisions(u.city_code))
-            and licence_in_force_at(l.jurisdiction_code, l.id, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+            and licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
           order by l.id desc limit 1) as driver_licence_id,
         (select l.id from licences l
           where l.type = 'vehicle_certificate' and l.plate = u.plate and l.jurisdiction_code in (select city_divisions(u.city_code))
-            and licence_in_force_at(l.jurisdiction_code, l.id, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+            and licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
           order by l.id desc limit 1) as vehicle_licence_id
       from input u
     ), inserted as (
