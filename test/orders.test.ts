@@ -2,8 +2,8 @@ import t from 'tap'
 import { sampleResidentId, samplePlate } from '../src/seed/licence-samples.js'
 import { monthDays } from '../src/modules/orders/service.js'
 import { mergeOrder, type CheckedOrder } from '../src/modules/orders/rules.js'
-import { actors, platformFor } from './helpers/actors.js'
-import { tableCounts, testApp } from './helpers/app.js'
+import { actors, client, platformFor } from './helpers/actors.js'
+import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 const ndjson = { 'content-type': 'application/x-ndjson' }
@@ -201,4 +201,30 @@ t.test('the verdict follows the licence history to the instant: suspended, then 
   t.equal((await xiamen.inject({ url: `/v1/orders?jurisdiction=440100&month=${month(after)}` })).json().code, 'outside_jurisdiction')
   t.equal((await xiamen.inject({ url: `/v1/compliance/orders/ranking?jurisdiction=440100&month=${month(after)}` })).json().code, 'outside_jurisdiction')
   t.equal((await gz.inject({ url: '/v1/order-imports' })).statusCode, 403, 'a regulator reads orders, not a platform’s imports')
+})
+
+t.test('two instances importing the same platform’s orders at once write each order once, and count it once', async (t) => {
+  const app = await testApp(t)
+  if (!process.env.TEST_DATABASE_URL) {
+    t.pass('one process holds the embedded database: run with TEST_DATABASE_URL for two instances')
+    return
+  }
+  const replica = await anotherInstance(t, app)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const [here, there] = [await platformFor(app, enterprise.id), client(replica, (await platformFor(app, enterprise.id)).key)]
+  const driver = sampleResidentId('440106', '19880512', 41)
+  // The same 3,000 order ids from both, one side with other match times: each id must end as one order.
+  const lines = (minute: number) => body(Array.from({ length: 3000 }, (_, i) => ({ orderId: `race-${i}`, jurisdictionCode: '440106', matchedAt: `2025-03-05T10:${String(minute).padStart(2, '0')}:00+08:00`, driverIdNumber: driver, plate: samplePlate('粤A', 800 + (i % 50)) })))
+  const [a, b] = await Promise.all([
+    here.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: lines(0) }),
+    there.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: lines(1) })
+  ])
+  t.equal(a.statusCode, 201, a.body.slice(0, 300))
+  t.equal(b.statusCode, 201, b.body.slice(0, 300))
+  t.equal(a.json().applied + b.json().applied, 3000, 'each id applied once between the two')
+  t.equal(a.json().rejected + b.json().rejected, 3000, 'and refused once as order_conflict')
+  const rate = (await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json()
+  t.equal(rate.orders, 3000, 'counted once')
+  t.equal((await tableCounts(app)).orders, 3000)
 })

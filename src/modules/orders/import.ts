@@ -129,6 +129,9 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
       }),
       async write (tx, rows, importId) {
         const enterpriseId = ctx.principal.enterpriseId!
+        // One platform's order batches one at a time, whichever instance runs them: an order id
+        // is looked up and then written, and two batches between those steps could each write it.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`orders:${enterpriseId}`}, 0))`)
         const known = await knownOrders(tx, enterpriseId, [...new Set(rows.map((r) => r.orderId))])
         const fresh = new Map<string, Row>()
         const completed = new Map<string, CheckedOrder>()
