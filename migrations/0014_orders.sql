@@ -58,6 +58,8 @@ CREATE TABLE "order_compliance_daily" (
 	"driver_unlicensed" integer DEFAULT 0 NOT NULL,
 	"vehicle_unlicensed" integer DEFAULT 0 NOT NULL,
 	"both_unlicensed" integer DEFAULT 0 NOT NULL,
+	-- Data quality: completed with a ride time of 0 and under 100 m (the Ministry's spot checks found these in real data).
+	"zero_ride" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "order_compliance_daily_pkey" PRIMARY KEY ("city_code", "day", "enterprise_id")
 );--> statement-breakpoint
 CREATE INDEX "order_compliance_daily_enterprise_idx" ON "order_compliance_daily" USING btree ("enterprise_id", "day");

@@ -56,6 +56,7 @@ const expected: Record<string, Role[]> = {
   'GET /v1/orders': ['admin', 'regulator', 'platform'],
   'GET /v1/compliance/orders': ['admin', 'regulator', 'platform'],
   'GET /v1/compliance/orders/ranking': ['admin', 'regulator', 'platform'],
+  'GET /v1/compliance/orders/quality': ['admin', 'regulator', 'platform'],
   'GET /v1/public/compliance/ranking': ['public', 'admin', 'regulator', 'platform'],
   'GET /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform'],
   'POST /v1/public/licences/verify': ['public', 'admin', 'regulator', 'platform']

@@ -122,6 +122,7 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
     listOrders: { url: '/v1/orders?jurisdiction=440100&month=2025-03&verdict=failing' },
     getOrderCompliance: { url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' },
     getOrderComplianceRanking: { caller: platform, url: '/v1/compliance/orders/ranking?jurisdiction=440100&month=2025-03' },
+    getOrderDataQuality: { url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' },
     getPublishedComplianceRanking: { caller: anonymous, url: '/v1/public/compliance/ranking?jurisdiction=440100&month=2025-03' },
     verifyLicence: { caller: anonymous, url: `/v1/public/licences/verify?plate=${encodeURIComponent(vehicle.plate as string)}` },
     verifyLicenceInBody: { caller: anonymous, method: 'POST', url: '/v1/public/licences/verify', payload: { plate: vehicle.plate } }

@@ -228,3 +228,39 @@ t.test('two instances importing the same platform’s orders at once write each 
   t.equal(rate.orders, 3000, 'counted once')
   t.equal((await tableCounts(app)).orders, 3000)
 })
+
+t.test('data quality per platform and month: permitted without orders, zero rides, refused lines', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz, xiamen } = await actors(app)
+  const busy = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], nameZh: '广州甲出行科技有限公司' })
+  const silent = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], nameZh: '广州乙出行科技有限公司' })
+  for (const e of [busy, silent]) await issueLicence(gz, licenceInput('platform_permit', { issuingAgencyId: gz.agency.id, enterpriseId: e.id }, { validFrom: '2024-01-01' }))
+  const platform = await platformFor(app, busy.id)
+  const driver = sampleResidentId('440106', '19880512', 51)
+  const order = (orderId: string, extra: object = {}) => ({ orderId, jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: driver, plate: samplePlate('粤A', 901), ...extra })
+  const now = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7)
+  await platform.inject({
+    method: 'POST',
+    url: '/v1/order-imports',
+    headers: ndjson,
+    payload: body([
+      order('q1', { departedAt: '2025-03-05T10:05:00+08:00', arrivedAt: '2025-03-05T10:05:00+08:00', durationSeconds: 0, distanceMetres: 20 }),
+      order('q2'),
+      order('q3', { matchedAt: '1970-01-01T08:00:00+08:00' }),
+      order('q2', { plate: samplePlate('粤A', 902) })
+    ])
+  })
+  // A completion sent later that shows a zero ride counts too.
+  await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([order('q2', { durationSeconds: 0, distanceMetres: 5 })]) })
+
+  const march = (await gz.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json()
+  t.same(march.items.map((i: { enterpriseName: string, permitted: boolean, orders: number, zeroRides: number, findings: string[] }) => [i.enterpriseName, i.permitted, i.orders, i.zeroRides, i.findings]), [
+    ['广州甲出行科技有限公司', true, 2, 2, ['zero_rides']],
+    ['广州乙出行科技有限公司', true, 0, 0, ['no_orders']]
+  ])
+  // The refused lines are counted in the month the imports were sent.
+  const sent = (await gz.inject({ url: `/v1/compliance/orders/quality?jurisdiction=440100&month=${now}` })).json()
+  t.match(sent.items.find((i: { enterpriseId: string }) => i.enterpriseId === busy.id), { orders: 0, refusedLines: { invalid_order_times: 1, order_conflict: 1 }, findings: ['no_orders', 'refused_lines'] })
+  t.same((await platform.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json().items.map((i: { enterpriseId: string }) => i.enterpriseId), [busy.id], 'a platform sees its own line')
+  t.equal((await xiamen.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json().code, 'outside_jurisdiction')
+})

@@ -17,6 +17,10 @@ interface Known extends CheckedOrder { line?: number }
 
 const param = (values: unknown[]) => sql.param(values)
 
+/** A completed ride of 0 seconds and under 100 m: a data-quality finding, counted per day (completion fields are set once, so counted once). */
+const zeroRideOf = (table: string) => sql.raw(`coalesce(${table}.duration_s = 0 and ${table}.distance_m < 100, false)`)
+const zeroRide = sql.raw('coalesce(duration_s = 0 and distance_m < 100, false)')
+
 /** The orders the platform already sent under these ids (any match time). */
 async function knownOrders (tx: Database, enterpriseId: string, ids: string[]): Promise<Map<string, Known>> {
   const rows = rowsOf<{ order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }>(await tx.execute(sql`
@@ -86,13 +90,14 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
         driver_licence_id, vehicle_licence_id, ${importId}::uuid, line
       from judged
       on conflict do nothing
-      returning city_code, match_day, verdict
+      returning city_code, match_day, verdict, ${zeroRide} as zero_ride
     ), counted as (
-      insert into order_compliance_daily (city_code, day, enterprise_id, orders, compliant, driver_unlicensed, vehicle_unlicensed, both_unlicensed)
+      insert into order_compliance_daily (city_code, day, enterprise_id, orders, compliant, driver_unlicensed, vehicle_unlicensed, both_unlicensed, zero_ride)
       select city_code, match_day, ${enterpriseId}::uuid, count(*), count(*) filter (where verdict = 'compliant'), count(*) filter (where verdict = 'driver_unlicensed'),
-        count(*) filter (where verdict = 'vehicle_unlicensed'), count(*) filter (where verdict = 'both_unlicensed')
+        count(*) filter (where verdict = 'vehicle_unlicensed'), count(*) filter (where verdict = 'both_unlicensed'), count(*) filter (where zero_ride)
       from inserted group by city_code, match_day
       on conflict (city_code, day, enterprise_id) do update set
+        zero_ride = order_compliance_daily.zero_ride + excluded.zero_ride,
         orders = order_compliance_daily.orders + excluded.orders,
         compliant = order_compliance_daily.compliant + excluded.compliant,
         driver_unlicensed = order_compliance_daily.driver_unlicensed + excluded.driver_unlicensed,
@@ -104,13 +109,19 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
   return result!.inserted
 }
 
-/** Fills in the completion of orders already known (their verdict stands: it was judged at the match). */
+/** Fills in the completion of orders already known (their verdict stands: it was judged at the match), and counts the zero rides it shows. */
 async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: CheckedOrder[]) {
   await tx.execute(sql`
-    update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
-    from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})
-      as u(order_id, matched_at, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
-    where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at`)
+    with completed as (
+      update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
+      from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})
+        as u(order_id, matched_at, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+      where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at
+      returning o.city_code, o.match_day, ${zeroRideOf('o')} as zero_ride
+    )
+    update order_compliance_daily d set zero_ride = d.zero_ride + c.n
+    from (select city_code, match_day, count(*) filter (where zero_ride) as n from completed group by city_code, match_day) c
+    where d.city_code = c.city_code and d.day = c.match_day and d.enterprise_id = ${enterpriseId}::uuid and c.n > 0`)
 }
 
 /** The order import of a platform: orders when matched, and again when completed. */

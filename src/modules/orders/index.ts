@@ -1,8 +1,8 @@
 import { apiModule } from '../../lib/module.js'
 import { importOptions } from '../imports/receive.js'
 import { orderRoutes } from './routes.js'
-import { ComplianceSchema, OrderLineSchema, OrderSchema, RankingSchema } from './schemas.js'
+import { ComplianceSchema, DataQualitySchema, OrderLineSchema, OrderSchema, RankingSchema } from './schemas.js'
 
 /** Ride-hailing orders: submitted by import, judged against the licence register at their match time; the compliance rate. */
-export default apiModule('orders', [OrderLineSchema, OrderSchema, ComplianceSchema, RankingSchema], (v1, options) =>
+export default apiModule('orders', [OrderLineSchema, OrderSchema, ComplianceSchema, RankingSchema, DataQualitySchema], (v1, options) =>
   v1.register(orderRoutes, importOptions(options)))

@@ -4,7 +4,7 @@ import type { ImportRouteOptions } from '../imports/receive.js'
 import { importRoutes } from '../imports/routes.js'
 import { orderImport } from './import.js'
 import { ComplianceQuery, OrderListQuery, OrderPage, RankingQuery } from './schemas.js'
-import { complianceRanking, complianceRate, listOrders, publishedRanking } from './service.js'
+import { complianceRanking, complianceRate, dataQuality, listOrders, publishedRanking } from './service.js'
 
 const tags = ['orders']
 
@@ -61,6 +61,18 @@ export const orderRoutes: FastifyPluginAsyncTypebox<ImportRouteOptions> = async 
       response: { 200: described('The ranking', { $ref: 'ComplianceRanking' }), ...problemResponses(422) }
     }
   }, async (request) => complianceRanking(app.db, request.principal, app.jurisdictions, request.query))
+
+  app.get('/compliance/orders/quality', {
+    config: { access: ['admin', 'regulator', 'platform'] },
+    schema: {
+      operationId: 'getOrderDataQuality',
+      tags,
+      summary: 'The data-quality checks of a city’s month, per platform: permitted without orders, zero rides, refused lines',
+      description: 'The checks the Ministry’s spot checks found in real data: a platform permitted in the city that sent no order for it (orders sent for only some of its cities), rides of 0 seconds under 100 m, and the refused lines of its order imports (1970 match times, completions before the match, an order id sent again with other content). A platform sees its own line.',
+      querystring: RankingQuery,
+      response: { 200: described('The checks', { $ref: 'OrderDataQuality' }), ...problemResponses(422) }
+    }
+  }, async (request) => dataQuality(app.db, request.principal, app.jurisdictions, request.query))
 
   app.get('/public/compliance/ranking', {
     config: { access: ['public', 'admin', 'regulator', 'platform'] },

@@ -148,3 +148,24 @@ export const RankingQuery = Type.Object({
   jurisdiction: JurisdictionCode('The city'),
   month: Type.String({ pattern: '^(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])$', description: 'The month, YYYY-MM' })
 }, { additionalProperties: false })
+
+export const qualityFindings = ['no_orders', 'zero_rides', 'refused_lines'] as const
+
+const quality = {
+  jurisdictionCode: '440100', month: '2025-03',
+  items: [{ enterpriseId: example.enterpriseId, enterpriseName: '广州示例出行科技有限公司', permitted: true, orders: 0, zeroRides: 0, refusedLines: { invalid_order_times: 41, order_conflict: 3 }, findings: ['no_orders', 'refused_lines'] }]
+}
+
+export const DataQualitySchema = Type.Object({
+  jurisdictionCode: JurisdictionCode('The city'),
+  month: Type.String({ description: 'The month, YYYY-MM' }),
+  items: Type.Array(Type.Object({
+    enterpriseId: Uuid('The platform'),
+    enterpriseName: Type.String({ description: 'Its registered name' }),
+    permitted: Type.Boolean({ description: 'It holds a platform permit of the city for some of the month' }),
+    orders: Type.Integer({ minimum: 0, description: 'Orders it sent for the city that month' }),
+    zeroRides: Type.Integer({ minimum: 0, description: 'Of them, completed with a ride time of 0 and under 100 m' }),
+    refusedLines: Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'Lines of its order imports started that month that were refused, by problem code (1970 match times and completions before the match are refused as invalid_order_times, an order id sent again with other content as order_conflict)' }),
+    findings: Type.Array(StringEnum(qualityFindings, { description: 'no_orders: permitted in the city but sent no order for it (orders sent for only some of its cities); zero_rides; refused_lines' }), { description: 'What a regulator should look at' })
+  }, { additionalProperties: false }), { description: 'Every platform that holds a permit of the city or sent orders for it that month' })
+}, { $id: 'OrderDataQuality', additionalProperties: false, description: 'The data-quality checks of the Ministry’s spot checks, per platform and month in a city', examples: [quality] })

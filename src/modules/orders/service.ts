@@ -177,3 +177,45 @@ export async function listOrders (db: Database, who: Principal, registry: Jurisd
     order by matched_at, enterprise_id, order_id limit ${limit + 1}`))
   return page(rows, limit, orderToApi, (last) => cursors.encode('orders', filters, [iso(last.matched_at), last.enterprise_id, last.order_id]))
 }
+
+/** The data-quality checks per platform for a city's month: permitted without orders, zero rides, refused lines. */
+export async function dataQuality (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }) {
+  const city = cityFor(registry, query.jurisdiction)
+  const only = scopeOf(who, city, undefined)
+  const { from, to } = monthDays(query.month)
+  const rows = rowsOf<{ enterprise_id: string, name_zh: string, orders: number, zero_rides: number, permitted: boolean }>(await db.execute(sql`
+    with permits as (
+      select distinct enterprise_id from licences
+      where type = 'platform_permit' and enterprise_id is not null and status <> 'revoked'
+        and jurisdiction_code in (select city_divisions(${city.code})) and valid_from <= ${to}::date and valid_until >= ${from}::date
+    ), figures as (
+      select enterprise_id, sum(orders)::int as orders, sum(zero_ride)::int as zero_rides from order_compliance_daily
+      where city_code = ${city.code} and day between ${from}::date and ${to}::date group by enterprise_id
+    ), platforms as (select enterprise_id from permits union select enterprise_id from figures)
+    select p.enterprise_id, e.name_zh, coalesce(f.orders, 0) as orders, coalesce(f.zero_rides, 0) as zero_rides, p.enterprise_id in (select enterprise_id from permits) as permitted
+    from platforms p join enterprises e on e.id = p.enterprise_id left join figures f on f.enterprise_id = p.enterprise_id
+    ${only ? sql`where p.enterprise_id = ${only}::uuid` : sql``}`))
+  // By name as a Chinese reader orders names (pinyin), as the ranking breaks its ties.
+  rows.sort((a, b) => a.name_zh.localeCompare(b.name_zh, 'zh'))
+  // Refused lines of the platforms' order imports started in the month (the city's days).
+  const refused = rows.length === 0
+    ? []
+    : rowsOf<{ enterprise_id: string, code: string, n: number }>(await db.execute(sql`
+      select i.enterprise_id, e.code, count(*)::int as n from import_errors e join imports i on i.id = e.import_id
+      where i.kind = 'orders' and i.enterprise_id = any(${sql.param(rows.map((r) => r.enterprise_id))}::uuid[])
+        and i.started_at >= (${from}::date)::timestamp at time zone ${city.timeZone} and i.started_at < (${to}::date + 1)::timestamp at time zone ${city.timeZone}
+      group by i.enterprise_id, e.code`))
+  return {
+    jurisdictionCode: city.code,
+    month: query.month,
+    items: rows.map((r) => {
+      const refusedLines = Object.fromEntries(refused.filter((x) => x.enterprise_id === r.enterprise_id).map((x) => [x.code, x.n]))
+      const findings = [
+        ...(r.permitted && r.orders === 0 ? ['no_orders' as const] : []),
+        ...(r.zero_rides > 0 ? ['zero_rides' as const] : []),
+        ...(Object.keys(refusedLines).length ? ['refused_lines' as const] : [])
+      ]
+      return { enterpriseId: r.enterprise_id, enterpriseName: r.name_zh, permitted: r.permitted, orders: r.orders, zeroRides: r.zero_rides, refusedLines, findings }
+    })
+  }
+}
