@@ -152,7 +152,8 @@ export const RankingQuery = Type.Object({
 export const qualityFindings = ['no_orders', 'zero_rides', 'refused_lines'] as const
 
 const quality = {
-  jurisdictionCode: '440100', month: '2025-03',
+  jurisdictionCode: '440100',
+  month: '2025-03',
   items: [{ enterpriseId: example.enterpriseId, enterpriseName: '广州示例出行科技有限公司', permitted: true, orders: 0, zeroRides: 0, refusedLines: { invalid_order_times: 41, order_conflict: 3 }, findings: ['no_orders', 'refused_lines'] }]
 }
 
