@@ -124,7 +124,10 @@ t.test('bad order lines are refused with their code and pointer, and write nothi
     ['coordinates (not kept)', { ...good, orderId: 'b2', pickupLongitude: 113264385 }, 'validation_failed', '/pickupLongitude'],
     ['a passenger’s phone number', { ...good, orderId: 'b2', passengerPhone: '13800138000' }, 'validation_failed', '/passengerPhone'],
     ['a negative fare', { ...good, orderId: 'b2', fareFen: -1 }, 'validation_failed', '/fareFen'],
-    ['an order id with a space', { ...good, orderId: 'b 2' }, 'validation_failed', '/orderId']
+    ['an order id with a space', { ...good, orderId: 'b 2' }, 'validation_failed', '/orderId'],
+    ['a NUL in the order id', { ...good, orderId: 'b\u0000' }, 'validation_failed', '/orderId'],
+    ['a NUL in the plate', { ...good, orderId: 'b2', plate: '粤A\u000012345' }, 'invalid_plate', '/plate'],
+    ['a line of 20 KiB', { ...good, orderId: 'b2', padding: 'x'.repeat(20_000) }, 'payload_too_large', '']
   ]
   const before = await tableCounts(app)
   for (const [name, line, code, pointer] of cases) {
