@@ -32,8 +32,8 @@ CREATE TABLE "orders" (
 ) PARTITION BY RANGE ("matched_at");--> statement-breakpoint
 -- An order id found again whatever its match time (a resend, or one that conflicts).
 CREATE INDEX "orders_order_idx" ON "orders" USING btree ("enterprise_id", "order_id");--> statement-breakpoint
--- A city's (or a platform's) failing orders of a day range.
-CREATE INDEX "orders_city_day_idx" ON "orders" USING btree ("city_code", "match_day", "enterprise_id");--> statement-breakpoint
+-- A city's (or a platform's) orders of a day range, in the order they are paged.
+CREATE INDEX "orders_city_day_idx" ON "orders" USING btree ("city_code", "match_day", "enterprise_id", "order_id");--> statement-breakpoint
 CREATE TABLE "orders_default" PARTITION OF "orders" DEFAULT;--> statement-breakpoint
 -- A month's partition, made when its first orders arrive (src/modules/orders/import.ts): while the
 -- default partition stays empty, attaching one is instant. Two writers making the same one at once

@@ -91,7 +91,7 @@ export const OrderListQuery = Type.Object({
   verdict: Type.Optional(StringEnum([...orderVerdicts, 'failing'] as const, { description: 'Only orders with this verdict; failing: any but compliant' }))
 }, { additionalProperties: false })
 
-export const OrderPage = Page(Type.Ref('Order'), 'Orders of the month by match time', order)
+export const OrderPage = Page(Type.Ref('Order'), 'Orders of the month by day of match, then platform and order id (the order of the city’s index: a page never sorts the month)', order)
 
 const period = {
   jurisdictionCode: '440100',

@@ -169,13 +169,13 @@ export async function listOrders (db: Database, who: Principal, registry: Jurisd
   if (enterprise) conditions.push(sql`enterprise_id = ${enterprise}::uuid`)
   if (filters.verdict === 'failing') conditions.push(sql`verdict <> 'compliant'`)
   else if (filters.verdict) conditions.push(sql`verdict = ${filters.verdict}`)
-  if (after) conditions.push(sql`(matched_at, enterprise_id, order_id) > (${after[0]}::timestamptz, ${after[1]}::uuid, ${after[2]})`)
+  if (after) conditions.push(sql`(match_day, enterprise_id, order_id) > (${after[0]}::date, ${after[1]}::uuid, ${after[2]})`)
   const rows = rowsOf<OrderRow>(await db.execute(sql`
     select order_id, enterprise_id, city_code, origin_code, matched_at, match_day::text as match_day, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen,
       pickup_district, verdict, driver_licence_id, vehicle_licence_id, created_at, updated_at
     from orders where ${sql.join(conditions, sql` and `)}
-    order by matched_at, enterprise_id, order_id limit ${limit + 1}`))
-  return page(rows, limit, orderToApi, (last) => cursors.encode('orders', filters, [iso(last.matched_at), last.enterprise_id, last.order_id]))
+    order by match_day, enterprise_id, order_id limit ${limit + 1}`))
+  return page(rows, limit, orderToApi, (last) => cursors.encode('orders', filters, [last.match_day, last.enterprise_id, last.order_id]))
 }
 
 /** The data-quality checks per platform for a city's month: permitted without orders, zero rides, refused lines. */
