@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal.js'
-import { ProblemError } from '../../lib/problems.js'
+import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
 import { enterprises } from '../enterprises/table.js'
-import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { cityOf } from '../jurisdictions/cities.js'
+import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { checkEach, type ParsedLine } from './engine.js'
 import type { ImportContext, LineError } from './resource.js'
 
@@ -18,6 +19,19 @@ export function platformsOnly (what: string): (who: Principal) => void {
 
 /** What a platform's line is checked with: the divisions the platform is registered as operating in, and the rest. */
 export interface PlatformRules { registry: JurisdictionRegistry, operatingIn: string[], hashId: (id: string) => string, now: Date }
+
+/** The city a platform's line names (a district's code is read as its city), if the platform is registered as operating there. */
+export function platformCity (code: string, rules: PlatformRules): { city: Jurisdiction, failure?: undefined } | { failure: { code: ProblemCode, errors: ProblemDetail[] } } {
+  const fail = (problem: ProblemCode, message: string) => ({ failure: { code: problem, errors: [{ in: 'body' as const, pointer: '/jurisdictionCode', code: problem === 'jurisdiction_not_a_city' ? 'not_a_city' : problem, message }] } })
+  if (!rules.registry.get(code)) return fail('unknown_jurisdiction', `${code} is not a known GB/T 2260 division (see GET /v1/public/jurisdictions)`)
+  const city = cityOf(rules.registry, code)
+  if (!city) return fail('jurisdiction_not_a_city', `${code} is a province: give a city, or one of its districts`)
+  const area = rules.registry.subtree(city.code)
+  if (!rules.operatingIn.some((c) => area.includes(c) || rules.registry.subtree(c).includes(city.code))) {
+    return fail('not_operating_here', `your enterprise is not registered as operating in ${city.code} (${city.nameZh}); its registration lists ${rules.operatingIn.join(', ')}`)
+  }
+  return { city }
+}
 
 /** A batch check for a platform's lines by a rule of one line; where the platform operates is read once per import. */
 export function platformLines<Input, Row> (ctx: ImportContext, rule: (input: Input, rules: PlatformRules) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {

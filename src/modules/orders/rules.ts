@@ -1,8 +1,7 @@
 import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
-import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { platformCity, type PlatformRules } from '../imports/platform-data.js'
 import { checkPlate, checkResidentId } from '../licences/identifiers.js'
 import { dateIn } from '../licences/lifecycle.js'
-import { cityOf } from '../rosters/rules.js'
 import type { OrderLine } from './schemas.js'
 
 // The rules of one order line, as pure functions of the line and what is known: where the
@@ -25,13 +24,6 @@ export interface CheckedOrder {
   pickupDistrict: string | null
 }
 
-export interface OrderRulesContext {
-  registry: JurisdictionRegistry
-  operatingIn: string[]
-  hashId: (id: string) => string
-  now: Date
-}
-
 type Failure = { code: ProblemCode, errors: ProblemDetail[] }
 const fail = (code: ProblemCode, pointer: string, detail: string, message: string): { failure: Failure } =>
   ({ failure: { code, errors: [{ in: 'body', pointer, code: detail, message }] } })
@@ -43,14 +35,11 @@ const aheadMs = 10 * 60_000
 
 const iso = (value: string | undefined) => value === undefined ? null : new Date(value).toISOString()
 
-export function checkOrderLine (input: OrderLine, ctx: OrderRulesContext): { order: CheckedOrder, failure?: undefined } | { failure: Failure } {
-  if (!ctx.registry.get(input.jurisdictionCode)) return fail('unknown_jurisdiction', '/jurisdictionCode', 'unknown_jurisdiction', `${input.jurisdictionCode} is not a known GB/T 2260 division`)
-  const city = cityOf(ctx.registry, input.jurisdictionCode)
-  if (!city) return fail('jurisdiction_not_a_city', '/jurisdictionCode', 'not_a_city', `${input.jurisdictionCode} is a province: an order starts in a city or one of its districts`)
+export function checkOrderLine (input: OrderLine, ctx: PlatformRules): { order: CheckedOrder, failure?: undefined } | { failure: Failure } {
+  const place = platformCity(input.jurisdictionCode, ctx)
+  if (place.failure) return place
+  const { city } = place
   const area = ctx.registry.subtree(city.code)
-  if (!ctx.operatingIn.some((code) => area.includes(code) || ctx.registry.subtree(code).includes(city.code))) {
-    return fail('not_operating_here', '/jurisdictionCode', 'not_operating_here', `your enterprise is not registered as operating in ${city.code} (${city.nameZh}); its registration lists ${ctx.operatingIn.join(', ')}`)
-  }
   const matched = new Date(input.matchedAt)
   if (matched.getTime() < Date.parse(earliestMatch)) return fail('invalid_order_times', '/matchedAt', 'implausible_time', `matchedAt ${input.matchedAt} is before 2010: a default (such as 1970-01-01), not the match time`)
   if (matched.getTime() > ctx.now.getTime() + aheadMs) return fail('invalid_order_times', '/matchedAt', 'in_the_future', `matchedAt ${input.matchedAt} is in the future`)

@@ -6,21 +6,10 @@ import { page } from '../../lib/page.js'
 import { invalidField, ProblemError } from '../../lib/problems.js'
 import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { addDays, dateIn } from '../licences/lifecycle.js'
-import { cityOf } from '../rosters/rules.js'
+import { cityInQuery } from '../jurisdictions/cities.js'
 import type { OrderApi, OrderVerdict } from './schemas.js'
 
 // The compliance rate and the orders behind it, read as a regulator, a platform or the public may.
-
-/** The city a query names, or why not. */
-function cityFor (registry: JurisdictionRegistry, code: string): Jurisdiction {
-  const city = cityOf(registry, code)
-  if (!city) {
-    throw registry.get(code)
-      ? invalidField('jurisdiction_not_a_city', '/jurisdiction', 'not_a_city', `${code} is a province: the rate is a city’s`, 'query')
-      : invalidField('unknown_jurisdiction', '/jurisdiction', 'unknown_jurisdiction', `${code} is not a known GB/T 2260 division`, 'query')
-  }
-  return city
-}
 
 /** Whose figures the caller may read in a city: a regulator its cities', a platform only its own. */
 function scopeOf (who: Principal, city: Jurisdiction, enterprise: string | undefined): string | undefined {
@@ -65,7 +54,7 @@ const figuresToApi = (f: Figures) => ({
 })
 
 export async function complianceRate (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, enterprise?: string, month?: string, from?: string, to?: string }) {
-  const city = cityFor(registry, query.jurisdiction)
+  const city = cityInQuery(registry, query.jurisdiction)
   const enterprise = scopeOf(who, city, query.enterprise)
   const { from, to } = periodOf(query)
   const [figures] = rowsOf<Figures>(await db.execute(sql`
@@ -93,13 +82,13 @@ async function rankingOf (db: Database, city: Jurisdiction, month: string, only?
 }
 
 export async function complianceRanking (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }) {
-  const city = cityFor(registry, query.jurisdiction)
+  const city = cityInQuery(registry, query.jurisdiction)
   return rankingOf(db, city, query.month, scopeOf(who, city, undefined))
 }
 
 /** The published figures: only of months that have ended in the city, per platform; never an order. */
 export async function publishedRanking (db: Database, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }, now = new Date()) {
-  const city = cityFor(registry, query.jurisdiction)
+  const city = cityInQuery(registry, query.jurisdiction)
   const current = dateIn(city.timeZone, now).slice(0, 7)
   if (query.month >= current) throw invalidField('validation_failed', '/month', 'not_published_yet', `the figures of ${query.month} are published once the month has ended in ${city.nameZh}; the latest published month is ${previousMonth(current)}`, 'query')
   return rankingOf(db, city, query.month)
@@ -157,7 +146,7 @@ function orderToApi (r: OrderRow): OrderApi {
 
 export async function listOrders (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined,
   filters: { jurisdiction: string, month: string, enterprise?: string, verdict?: OrderVerdict | 'failing' }) {
-  const city = cityFor(registry, filters.jurisdiction)
+  const city = cityInQuery(registry, filters.jurisdiction)
   const enterprise = scopeOf(who, city, filters.enterprise)
   const { from, to } = monthDays(filters.month)
   const after = cursors.decode('orders', filters, cursor)
@@ -180,7 +169,7 @@ export async function listOrders (db: Database, who: Principal, registry: Jurisd
 
 /** The data-quality checks per platform for a city's month: permitted without orders, zero rides, refused lines. */
 export async function dataQuality (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, month: string }) {
-  const city = cityFor(registry, query.jurisdiction)
+  const city = cityInQuery(registry, query.jurisdiction)
   const only = scopeOf(who, city, undefined)
   const { from, to } = monthDays(query.month)
   const rows = rowsOf<{ enterprise_id: string, name_zh: string, orders: number, zero_rides: number, permitted: boolean }>(await db.execute(sql`

@@ -1,5 +1,5 @@
 import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
-import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
+import { platformCity, type PlatformRules } from '../imports/platform-data.js'
 import { checkPlate, checkResidentId, checkVin, maskResidentId } from '../licences/identifiers.js'
 import { todayFor } from '../licences/lifecycle.js'
 import { idNumberToken } from '../licences/rules.js'
@@ -8,31 +8,6 @@ import type { RosterLine } from './schemas.js'
 // The rules of one roster line, as pure functions of the line and what is known: the caller's
 // enterprise and the division register. Where the line goes (which entry it adds, changes or
 // removes) is the import's to find out (import.ts).
-
-/** The province-level municipalities: a city of their own, whatever their prefecture-level codes (市辖区, 县) say. */
-const municipalities = new Set(['110000', '120000', '310000', '500000'])
-
-/** The city a division belongs to: itself when a prefecture-level city or a municipality; undefined above city level. */
-export function cityOf (registry: JurisdictionRegistry, code: string): Jurisdiction | undefined {
-  let place = registry.current(code)
-  for (let hops = 0; place && hops < 5; hops++) {
-    if (municipalities.has(place.code)) return place
-    const parent = place.parentCode ? registry.get(place.parentCode) : undefined
-    if (parent && municipalities.has(parent.code)) return parent
-    if (place.level === 'prefecture') return place
-    if (place.level === 'province') return undefined
-    place = parent
-  }
-  return undefined
-}
-
-export interface RosterRulesContext {
-  registry: JurisdictionRegistry
-  /** The divisions the submitting platform is registered as operating in. */
-  operatingIn: string[]
-  hashId: (id: string) => string
-  now: Date
-}
 
 /** A checked line: the entry it names (its city and key) and, unless it deletes, the values it holds. */
 export type CheckedRosterLine =
@@ -46,14 +21,10 @@ const fail = (code: ProblemCode, pointer: string, detail: string, message: strin
 
 const required = (pointer: string, flag: string) => fail('validation_failed', pointer, 'required', `${pointer.slice(1)} is required to ${flag} an entry`)
 
-export function checkRosterLine (input: RosterLine, ctx: RosterRulesContext): { line: CheckedRosterLine, failure?: undefined } | { failure: RosterFailure } {
-  const city = cityOf(ctx.registry, input.jurisdictionCode)
-  if (!ctx.registry.get(input.jurisdictionCode)) return fail('unknown_jurisdiction', '/jurisdictionCode', 'unknown_jurisdiction', `${input.jurisdictionCode} is not a known GB/T 2260 division (see GET /v1/public/jurisdictions)`)
-  if (!city) return fail('jurisdiction_not_a_city', '/jurisdictionCode', 'not_a_city', `${input.jurisdictionCode} is a province: a roster is a city’s; give the city’s code`)
-  const area = ctx.registry.subtree(city.code)
-  if (!ctx.operatingIn.some((code) => area.includes(code) || ctx.registry.subtree(code).includes(city.code))) {
-    return fail('not_operating_here', '/jurisdictionCode', 'not_operating_here', `your enterprise is not registered as operating in ${city.code} (${city.nameZh}); its registration lists ${ctx.operatingIn.join(', ')}`)
-  }
+export function checkRosterLine (input: RosterLine, ctx: PlatformRules): { line: CheckedRosterLine, failure?: undefined } | { failure: RosterFailure } {
+  const place = platformCity(input.jurisdictionCode, ctx)
+  if (place.failure) return place
+  const { city } = place
   if (input.serviceFrom && input.serviceUntil && input.serviceUntil < input.serviceFrom) {
     return fail('invalid_validity', '/serviceUntil', 'service_ends_before_start', `serviceUntil ${input.serviceUntil} is before serviceFrom ${input.serviceFrom}`)
   }

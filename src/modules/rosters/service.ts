@@ -3,10 +3,10 @@ import type { Principal } from '../../auth/principal.js'
 import { rowsOf, type Database } from '../../db/client.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
-import { invalidField, notFound } from '../../lib/problems.js'
+import { notFound } from '../../lib/problems.js'
 import type { JurisdictionRegistry } from '../jurisdictions/registry.js'
 import { shownNumber } from '../licences/rules.js'
-import { cityOf } from './rules.js'
+import { cityInQuery } from '../jurisdictions/cities.js'
 import type { RosterDriverApi, RosterFilters, RosterVehicleApi, RosterVerdict } from './schemas.js'
 import type { RosterEntryType } from './table.js'
 
@@ -56,10 +56,7 @@ function checkedEntries (entry: RosterEntryType): SQL {
       select l.id, l.status, l.valid_from, l.valid_until, l.plate, l.driver_id_hash
       from licences l
       where l.type = ${s.certificateType} and l.number = e.certificate_number
-        and l.jurisdiction_code in (
-          select j.code from jurisdictions j
-          where j.code = e.jurisdiction_code or j.parent_code = e.jurisdiction_code
-            or j.parent_code in (select p.code from jurisdictions p where p.parent_code = e.jurisdiction_code))
+        and l.jurisdiction_code in (select city_divisions(e.jurisdiction_code))
       order by l.id desc
       limit 1
     ) c on true`
@@ -133,8 +130,7 @@ export async function listRoster<E extends RosterEntryType> (db: Database, entry
   if (after) conditions.push(sql`e.id > ${after}::uuid`)
   if (filters.enterprise) conditions.push(sql`e.enterprise_id = ${filters.enterprise}::uuid`)
   if (filters.jurisdiction) {
-    const city = cityOf(registry, filters.jurisdiction)
-    if (!city) throw invalidField(registry.get(filters.jurisdiction) ? 'jurisdiction_not_a_city' : 'unknown_jurisdiction', '/jurisdiction', 'not_a_city', `${filters.jurisdiction} is not a city or a division of one`, 'query')
+    const city = cityInQuery(registry, filters.jurisdiction)
     conditions.push(sql`e.jurisdiction_code = ${city.code}`)
   }
   const verdict = filters.verdict === undefined ? sql`true` : filters.verdict === 'unlicensed' ? sql`x.verdict <> 'licensed'` : sql`x.verdict = ${filters.verdict}`
