@@ -25,12 +25,13 @@ import imports from './modules/imports/index.js'
 import licences from './modules/licences/index.js'
 import rosters from './modules/rosters/index.js'
 import orders from './modules/orders/index.js'
+import ipc from './modules/ipc/index.js'
 import auth from './plugins/auth.js'
 import httpHeaders from './plugins/http-headers.js'
 import demoData from './seed/plugin.js'
 
 /** The resource modules, in the order their routes are registered. A new module is one line here. */
-export const modules = [jurisdictions, agencies, enterprises, apiKeys, imports, licences, rosters, orders, audit]
+export const modules = [jurisdictions, agencies, enterprises, apiKeys, imports, licences, rosters, orders, ipc, audit]
 
 export interface AppOptions {
   config: Config

@@ -46,6 +46,8 @@ t.test('the trail’s actions, entity types and before/after are the ones the do
   t.equal(rostered.statusCode, 201, rostered.body)
   const ordered = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify({ orderId: 'audit-1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: '11010519491231002X', plate: licence.plate }) + '\n' })
   t.equal(ordered.statusCode, 201, ordered.body)
+  const complained = await platform.inject({ method: 'POST', url: '/v1/complaint-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: JSON.stringify({ orderId: 'audit-1', complainedAt: '2025-03-05T12:00:00+08:00' }) + '\n' })
+  t.equal(complained.statusCode, 201, complained.body)
 
   const events: Event[] = []
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {

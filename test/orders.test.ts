@@ -57,7 +57,9 @@ t.test('an order is judged at its match instant by the licence history, and coun
     orders: 6,
     compliant: 2,
     rate: 0.3333,
-    byReason: { driver_unlicensed: 1, vehicle_unlicensed: 2, both_unlicensed: 1 }
+    byReason: { driver_unlicensed: 1, vehicle_unlicensed: 2, both_unlicensed: 1 },
+    complaints: 0,
+    complaintsPer10kOrders: 0
   })
   t.match((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440106&from=2025-04-01&to=2025-04-30' })).json(), { jurisdictionCode: '440100', orders: 1, compliant: 1, rate: 1 }, 'a district is read as its city; the day is the city’s')
   t.match((await platform.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json(), { enterpriseId: didi.id, orders: 6 }, 'a platform gets its own figures')

@@ -8,6 +8,7 @@ import type { JurisdictionRegistry } from '../modules/jurisdictions/registry.js'
 import { platePrefixes } from '../modules/licences/identifiers.js'
 import { addDays, dateIn } from '../modules/licences/lifecycle.js'
 import type { IssueLicence } from '../modules/licences/schemas.js'
+import { complaintImport, type ComplaintLine } from '../modules/orders/complaints.js'
 import { orderImport } from '../modules/orders/import.js'
 import type { OrderLine } from '../modules/orders/schemas.js'
 import { rosterImport } from '../modules/rosters/import.js'
@@ -42,6 +43,7 @@ export async function seedCompliance (tx: Database, enterprises: EnterpriseApi[]
   const today = dateIn('Asia/Shanghai', now)
   let entries = 0
   let orders = 0
+  let complained = 0
   let extra = 0
   for (const [city, district] of Object.entries(districtsOf)) {
     const area = registry.subtree(city)
@@ -92,7 +94,14 @@ export async function seedCompliance (tx: Database, enterprises: EnterpriseApi[]
         })
       }
       orders += await load(orderImport as ImportDefinition<OrderLine, object>, ctx, lines)
+      // A passenger complains about one order in twenty-five, within hours; half are handled.
+      const complaints: ComplaintLine[] = lines.filter(() => random() < 0.04).map((o) => ({
+        orderId: o.orderId,
+        complainedAt: new Date(Math.min(Date.parse(o.arrivedAt!) + Math.floor(random() * 6 * 3600) * 1000, now.getTime() - 60_000)).toISOString(),
+        resolved: random() < 0.5
+      }))
+      complained += complaints.length ? await load(complaintImport as ImportDefinition<ComplaintLine, object>, ctx, complaints) : 0
     }
   }
-  return { rosterEntries: entries, orders }
+  return { rosterEntries: entries, orders, complaints: complained }
 }

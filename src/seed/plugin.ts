@@ -72,8 +72,8 @@ export default fp<{ config: Config }>(async function demoData (app, { config }) 
     return { issued, licences: register.count, ...compliance }
   })
   if (!seeded) return
-  const { issued: keys, licences, rosterEntries, orders } = seeded
-  app.log.info({ agencies: agencies.length, enterprises: enterprises.length, licences, rosterEntries, orders }, 'demo data loaded from seeds/')
+  const { issued: keys, licences, rosterEntries, orders, complaints } = seeded
+  app.log.info({ agencies: agencies.length, enterprises: enterprises.length, licences, rosterEntries, orders, complaints }, 'demo data loaded from seeds/')
   const file = demoKeysPath(config)
   if (!file) return
   mkdirSync(config.DATA_DIR, { recursive: true })

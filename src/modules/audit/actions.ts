@@ -1,7 +1,7 @@
 // What the trail records, in one list: the writers are typed by it and the document lists it.
 // One naming scheme: `<entity type>.<what happened to it, past tense>`.
 
-export const auditEntityTypes = ['agency', 'api_key', 'enterprise', 'licence', 'licence_import', 'roster_import', 'order_import'] as const
+export const auditEntityTypes = ['agency', 'api_key', 'enterprise', 'licence', 'licence_import', 'roster_import', 'order_import', 'complaint_import'] as const
 export type AuditEntityType = (typeof auditEntityTypes)[number]
 
 export const auditActions = [
@@ -20,7 +20,8 @@ export const auditActions = [
   'licence.seeded',
   'licence_import.batch_committed',
   'roster_import.batch_committed',
-  'order_import.batch_committed'
+  'order_import.batch_committed',
+  'complaint_import.batch_committed'
 ] as const
 export type AuditAction = (typeof auditActions)[number]
 

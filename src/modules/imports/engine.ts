@@ -51,15 +51,30 @@ export interface ImportDefinition<Input, Row> {
   lineSchema: object
   /** What one line holds, for the message of a body with none ("one licence as JSON per line"). */
   lineNoun: string
+  /** What the data-quality checks make of refused lines (a 1970 match time, a conflicting order id), counted with the findings of the rows written. */
+  findingsOf?: (refused: LineError[]) => Findings
   /** Refuses (throws) a caller who may not send this kind; checked when the import opens. */
   authorize: (who: Principal) => void
   batches: (ctx: ImportContext) => {
     check: (lines: Array<ParsedLine<Input>>) => Promise<{ rows: Array<CheckedRow<Row>>, errors: LineError[] }>
-    /** Writes rows (importId null: not by an import, as the demo data); a row it cannot write (already there) comes back as its line's error. */
-    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string | null) => Promise<{ applied: number, errors: LineError[] }>
+    /**
+     * Writes rows (importId null: not by an import, as the demo data); a row it cannot write
+     * (already there) comes back as its line's error, and what the data-quality checks found in
+     * the rows it wrote as counts by finding.
+     */
+    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string | null) => Promise<{ applied: number, errors: LineError[], findings?: Findings }>
     /** The jurisdictions a batch's rows are in, for its audit event. */
     jurisdictionsOf: (rows: Array<CheckedRow<Row>>) => string[]
   }
+}
+
+/** Data-quality findings, counted by name (zero_ride, implausible_time…). */
+export type Findings = Record<string, number>
+
+/** Adds counts of findings to others. */
+export function addFindings (to: Findings, more: Findings | undefined): Findings {
+  for (const [name, n] of Object.entries(more ?? {})) if (n) to[name] = (to[name] ?? 0) + n
+  return to
 }
 
 /** A body's digest as stored: keyed, since the body holds personal data that a plain hash would give away. */
@@ -127,7 +142,8 @@ interface Parsed { line: number, input: unknown, nul?: string }
 
 type LineValidator = ReturnType<typeof bodyValidator>
 const lineValidators = new WeakMap<object, LineValidator>()
-const validatorFor = (schema: object) => {
+/** The validator of a line schema, compiled once. */
+export const validatorFor = (schema: object) => {
   let validate = lineValidators.get(schema)
   if (!validate) lineValidators.set(schema, validate = bodyValidator(schema))
   return validate
@@ -211,7 +227,7 @@ export async function runImport<Input, Row> (definition: ImportDefinition<Input,
   let opened: Opened | undefined
   let fence = { id: '', attempt: 0 }
   // A resumed import keeps what its committed batches counted, and goes on after them.
-  let counts = { lines: 0, applied: 0, rejected: 0 }
+  let counts: Counts = { lines: 0, applied: 0, rejected: 0, findings: {} }
   let resumeAt = 0
   let verified = true
   let committed = 0
@@ -270,7 +286,7 @@ export async function runImport<Input, Row> (definition: ImportDefinition<Input,
         if (line.text?.trim() === '') continue
         opened = await open()
         const row = opened.row
-        counts = { lines: row.lines, applied: row.applied, rejected: row.rejected }
+        counts = { lines: row.lines, applied: row.applied, rejected: row.rejected, findings: { ...row.findings } }
         resumeAt = row.committedBytes
         verified = resumeAt === 0
         if (opened.kind === 'new') hold(row)
@@ -359,10 +375,13 @@ async function checkBatch (batches: Batches, batch: Array<Parsed | LineError>): 
 /** PostgreSQL's jsonb takes no NUL character: should a message ever quote one, it is stored as U+FFFD. */
 const storable = (_name: string, value: unknown) => typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value
 
-/** Commits a checked batch with its counts, refused lines, where it ends, and one audit event. */
+/** What an import has counted so far. */
+interface Counts { lines: number, applied: number, rejected: number, findings: Findings }
+
+/** Commits a checked batch with its counts, refused lines, findings, where it ends, and one audit event. */
 async function commitBatch (
-  kind: ImportKind, definition: { entityType: AuditEntityType, batchAction: AuditAction }, batches: Batches, ctx: ImportContext, fence: { id: string, attempt: number },
-  { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd, counts: { applied: number, rejected: number }
+  kind: ImportKind, definition: Pick<ImportDefinition<unknown, object>, 'entityType' | 'batchAction' | 'findingsOf'>, batches: Batches, ctx: ImportContext, fence: { id: string, attempt: number },
+  { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd, counts: Counts
 ) {
   const outcome = await ctx.db.transaction(async (tx) => {
     // Not flushed to disk one batch at a time: a crash can lose only the last batches, and with
@@ -371,6 +390,7 @@ async function commitBatch (
     await tx.execute(sql`set local synchronous_commit = off`)
     const written = rows.length ? await batches.write(tx, rows, fence.id) : { applied: 0, errors: [] }
     const refused = [...errors, ...written.errors].sort((a, b) => a.line - b.line)
+    const findings = addFindings(addFindings({ ...counts.findings }, written.findings), definition.findingsOf?.(refused))
     if (refused.length) {
       await tx.execute(sql`
         insert into import_errors (import_id, line, code, errors)
@@ -381,6 +401,7 @@ async function commitBatch (
       lines: mark.counted,
       applied: counts.applied + written.applied,
       rejected: counts.rejected + refused.length,
+      findings,
       committedBytes: mark.bytes,
       committedLines: mark.lines,
       committedDigest: mark.digest,
@@ -399,9 +420,10 @@ async function commitBatch (
         after: { firstLine, lastLine, applied: written.applied, rejected: refused.length }
       }])
     }
-    return { applied: written.applied, rejected: refused.length }
+    return { applied: written.applied, rejected: refused.length, findings }
   })
   // Counted once committed: a batch that failed counts nothing.
   counts.applied += outcome.applied
   counts.rejected += outcome.rejected
+  counts.findings = outcome.findings
 }

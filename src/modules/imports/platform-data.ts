@@ -33,12 +33,20 @@ export function platformCity (code: string, rules: PlatformRules): { city: Juris
   return { city }
 }
 
-/** A batch check for a platform's lines by a rule of one line; where the platform operates is read once per import. */
-export function platformLines<Input, Row> (ctx: ImportContext, rule: (input: Input, rules: PlatformRules) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {
+/** The rules a platform's lines are checked by, as of now; where the platform operates is read once per import. */
+export function platformRules (ctx: ImportContext): () => Promise<PlatformRules> {
   let operatingIn: Promise<string[]> | undefined
-  return async (lines: Array<ParsedLine<Input>>) => {
+  return async () => {
     operatingIn ??= ctx.db.select({ codes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.id, ctx.principal.enterpriseId!)).then(([e]) => e?.codes ?? [])
-    const rules = { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
+    return { registry: ctx.registry, operatingIn: await operatingIn, hashId: ctx.hashPersonal, now: new Date() }
+  }
+}
+
+/** A batch check for a platform's lines by a rule of one line. */
+export function platformLines<Input, Row> (ctx: ImportContext, rule: (input: Input, rules: PlatformRules) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {
+  const rulesNow = platformRules(ctx)
+  return async (lines: Array<ParsedLine<Input>>) => {
+    const rules = await rulesNow()
     return checkEach(lines, (input) => rule(input, rules))
   }
 }

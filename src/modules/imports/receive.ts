@@ -23,10 +23,16 @@ const slotsOf = new WeakMap<Database, ReturnType<typeof importSlots>>()
  * replay of either with idempotent-replayed.
  */
 export function importReceiver<Input, Row> (app: FastifyInstance, definition: ImportDefinition<Input, Row>, opts: ImportRouteOptions) {
+  const receive = importRunner(app, opts)
+  return async (request: FastifyRequest, reply: FastifyReply) => receive(definition, request, reply, request.body as Readable)
+}
+
+/** Runs an import of any kind from a body of lines (a request's stream, or the lines an envelope's records make), and answers with it. */
+export function importRunner (app: FastifyInstance, opts: ImportRouteOptions) {
   let slots = slotsOf.get(app.db)
   if (!slots) slotsOf.set(app.db, slots = importSlots(opts.maxConcurrentImports))
   const held = slots
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable) => {
     const key = request.headers['idempotency-key'] as string | undefined
     // Held while this request works on its import, whatever becomes of the connection.
     const slot = held.take(request.principal, key)
@@ -42,7 +48,7 @@ export function importReceiver<Input, Row> (app: FastifyInstance, definition: Im
         maxLines: opts.maxImportLines,
         minBytesPerMinute: opts.minImportBytesPerMinute,
         clientGone: () => clientGone(request)
-      }, request.body as Readable, async () => {
+      }, body, async () => {
         definition.authorize(request.principal)
         const opened = await openImport(app.db, definition.kind, request.principal, key)
         slot.importId = opened.row.id

@@ -45,7 +45,7 @@ export interface ImportContext {
 export interface LineError { line: number, code: ProblemCode | string, errors: ProblemDetail[] }
 
 /** Where each kind's imports are found. */
-const collections: Record<ImportKind, string> = { licences: '/v1/licence-imports', roster: '/v1/roster-imports', orders: '/v1/order-imports' }
+const collections: Record<ImportKind, string> = { licences: '/v1/licence-imports', roster: '/v1/roster-imports', orders: '/v1/order-imports', complaints: '/v1/complaint-imports' }
 
 export function importPath (kind: ImportKind, id: string): string {
   return `${collections[kind]}/${id}`
@@ -60,6 +60,7 @@ export interface ImportApi {
   lines: number
   applied: number
   rejected: number
+  findings: Record<string, number>
   startedAt: string
   updatedAt: string
   finishedAt: string | null
@@ -75,6 +76,7 @@ export function importToApi (row: ImportRow, errors?: LineError[]): ImportApi {
     lines: row.lines,
     applied: row.applied,
     rejected: row.rejected,
+    findings: row.findings,
     startedAt: row.startedAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -92,7 +94,7 @@ function visibleImports (kind: ImportKind, who: Principal): SQL {
 
 export async function findImport (db: Database, kind: ImportKind, id: string, who: Principal): Promise<ImportRow> {
   const [row] = await db.select().from(imports).where(and(eq(imports.id, id), visibleImports(kind, who)))
-  if (!row) throw notFound(`${kind === 'licences' ? 'licence' : kind} import`, id)
+  if (!row) throw notFound(`${{ licences: 'licence', roster: 'roster', orders: 'order', complaints: 'complaint' }[kind]} import`, id)
   return row
 }
 

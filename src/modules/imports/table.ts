@@ -3,7 +3,7 @@ import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timest
 import { oneOf } from '../../db/checks.js'
 
 /** What an import loads: each kind is a stream of its own records, read by the one engine (engine.ts). */
-export const importKinds = ['licences', 'roster', 'orders'] as const
+export const importKinds = ['licences', 'roster', 'orders', 'complaints'] as const
 export type ImportKind = typeof importKinds[number]
 export const importStatuses = ['receiving', 'completed', 'interrupted'] as const
 
@@ -27,6 +27,8 @@ export const imports = pgTable('imports', {
   lines: integer('lines').notNull().default(0),
   applied: integer('applied').notNull().default(0),
   rejected: integer('rejected').notNull().default(0),
+  /** What the data-quality checks found in the lines applied, counted by finding (zero_ride…): not refused, but for the sender to look at. */
+  findings: jsonb('findings').$type<Record<string, number>>().notNull().default({}),
   startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' })

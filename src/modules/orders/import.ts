@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
-import type { CheckedRow, ImportDefinition } from '../imports/engine.js'
+import type { CheckedRow, Findings, ImportDefinition } from '../imports/engine.js'
 import { platformLines, platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
 import { checkOrderLine, completionFields, mergeOrder, type CheckedOrder } from './rules.js'
@@ -59,9 +59,9 @@ async function monthPartitions (tx: Database, instants: string[]) {
  * driver certificate and the vehicle certificate, each of the order's city, in force at the match
  * instant by the licence history (licence_in_force_at, migration 0014).
  */
-async function insertJudged (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<number> {
+async function insertJudged (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<{ inserted: number, zeroRides: number }> {
   await monthPartitions(tx, rows.map((r) => r.matchedAt))
-  const [result] = rowsOf<{ inserted: number }>(await tx.execute(sql`
+  const [result] = rowsOf<{ inserted: number, zero_rides: number }>(await tx.execute(sql`
     with input as (
       select * from unnest(${param(rows.map((r) => r.line))}::int[], ${param(rows.map((r) => r.orderId))}::text[], ${param(rows.map((r) => r.matchedAt))}::timestamptz[],
         ${param(rows.map((r) => r.cityCode))}::char(6)[], ${param(rows.map((r) => r.originCode))}::char(6)[], ${param(rows.map((r) => r.matchDay))}::date[],
@@ -105,23 +105,42 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
         both_unlicensed = order_compliance_daily.both_unlicensed + excluded.both_unlicensed
       returning 1
     )
-    select (select count(*)::int from inserted) as inserted`))
-  return result!.inserted
+    select (select count(*)::int from inserted) as inserted, (select count(*) filter (where zero_ride)::int from inserted) as zero_rides`))
+  return { inserted: result!.inserted, zeroRides: result!.zero_rides }
 }
 
 /** Fills in the completion of orders already known (their verdict stands: it was judged at the match), and counts the zero rides it shows. */
-async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: CheckedOrder[]) {
-  await tx.execute(sql`
+async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: CheckedOrder[]): Promise<number> {
+  const [result] = rowsOf<{ zero_rides: number }>(await tx.execute(sql`
     with completed as (
       update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
       from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})
         as u(order_id, matched_at, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
       where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at
       returning o.city_code, o.match_day, ${zeroRideOf('o')} as zero_ride
+    ), counted as (
+      update order_compliance_daily d set zero_ride = d.zero_ride + c.n
+      from (select city_code, match_day, count(*) filter (where zero_ride) as n from completed group by city_code, match_day) c
+      where d.city_code = c.city_code and d.day = c.match_day and d.enterprise_id = ${enterpriseId}::uuid and c.n > 0
+      returning 1
     )
-    update order_compliance_daily d set zero_ride = d.zero_ride + c.n
-    from (select city_code, match_day, count(*) filter (where zero_ride) as n from completed group by city_code, match_day) c
-    where d.city_code = c.city_code and d.day = c.match_day and d.enterprise_id = ${enterpriseId}::uuid and c.n > 0`)
+    select (select count(*) filter (where zero_ride)::int from completed) as zero_rides`))
+  return result!.zero_rides
+}
+
+/** What the Ministry's spot checks look for among the refused lines of an order import. */
+export function orderFindings (refused: LineError[]): Findings {
+  const findings: Findings = {}
+  for (const e of refused) {
+    const detail = e.errors[0]?.code
+    const name = e.code === 'order_conflict'
+      ? 'conflicting_duplicate'
+      : detail === 'implausible_time'
+        ? 'implausible_time'
+        : detail === 'before_match' || detail === 'before_departure' ? 'completed_before_match' : undefined
+    if (name) findings[name] = (findings[name] ?? 0) + 1
+  }
+  return findings
 }
 
 /** The order import of a platform: orders when matched, and again when completed. */
@@ -131,6 +150,7 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
   batchAction: 'order_import.batch_committed',
   lineSchema: OrderLineSchema,
   lineNoun: 'one order',
+  findingsOf: orderFindings,
   authorize: platformsOnly('orders'),
   batches (ctx) {
     return {
@@ -167,9 +187,14 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           if (fresh.has(row.orderId)) fresh.set(row.orderId, { ...merge.merged, line: fresh.get(row.orderId)!.line })
           else completed.set(row.orderId, merge.merged)
         }
-        if (fresh.size) applied += await insertJudged(tx, enterpriseId, importId, [...fresh.values()])
-        if (completed.size) await complete(tx, enterpriseId, importId, [...completed.values()])
-        return { applied, errors }
+        let zeroRides = 0
+        if (fresh.size) {
+          const inserted = await insertJudged(tx, enterpriseId, importId, [...fresh.values()])
+          applied += inserted.inserted
+          zeroRides += inserted.zeroRides
+        }
+        if (completed.size) zeroRides += await complete(tx, enterpriseId, importId, [...completed.values()])
+        return { applied, errors, findings: { zero_ride: zeroRides } }
       },
       jurisdictionsOf: (rows) => [...new Set(rows.map((r) => r.cityCode))]
     }

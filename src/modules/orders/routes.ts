@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { described, problemResponses } from '../../lib/schemas.js'
 import type { ImportRouteOptions } from '../imports/receive.js'
 import { importRoutes } from '../imports/routes.js'
+import { complaintImport } from './complaints.js'
 import { orderImport } from './import.js'
 import { ComplianceQuery, OrderListQuery, OrderPage, RankingQuery } from './schemas.js'
 import { complianceRanking, complianceRate, dataQuality, listOrders, publishedRanking } from './service.js'
@@ -20,6 +21,20 @@ export const orderRoutes: FastifyPluginAsyncTypebox<ImportRouteOptions> = async 
     operations: { send: 'importOrders', list: 'listOrderImports', get: 'getOrderImport', errors: 'listOrderImportErrors' },
     summary: 'Order import: a platform’s orders as they are matched and completed, as a stream of NDJSON',
     about: 'Send `Content-Type: application/x-ndjson`, one order per line (OrderLine). Each order is judged as it arrives, at its match instant and in the city where it started: compliant when the driver held a driver certificate and the vehicle a vehicle certificate of that city, both valid that day and active at that instant by the licence history. Send an order again with its completion (departure, arrival, distance, duration, fare, pickup district) to complete it; sending it again unchanged changes nothing. A line that gives an order id already used with another match time, driver, plate or origin, or a completion that differs from the one recorded, is refused (order_conflict). The driver’s ID number is hashed on arrival; no passenger data and no coordinates are kept.',
+    tenant: 'An enterprise'
+  })
+
+  importRoutes(app, complaintImport, opts, {
+    path: 'complaint-imports',
+    tags,
+    senders: ['platform'],
+    readers: ['admin', 'platform'],
+    whoSees: 'A platform sees its own complaint imports; a regulator reads the complaints counted in the compliance figures (GET /v1/compliance/orders).',
+    line: 'ComplaintLine',
+    lineDescription: 'One complaint as JSON per line (ComplaintLine); blank lines are skipped',
+    operations: { send: 'importComplaints', list: 'listComplaintImports', get: 'getComplaintImport', errors: 'listComplaintImportErrors' },
+    summary: 'Complaint import: passengers’ complaints about a platform’s orders, as a stream of NDJSON',
+    about: 'Send `Content-Type: application/x-ndjson`, one complaint per line (ComplaintLine): the order it is about (one already sent; else order_not_matched), when it was made, and whether it was handled. Each counts once, in the order’s city on the day it was made, beside the orders of that day (complaints and complaints per 10,000 orders in the compliance figures). Sending it again changes only whether it was handled. What the passenger wrote is not sent and not kept.',
     tenant: 'An enterprise'
   })
 

@@ -8,7 +8,7 @@ export const orderVerdicts = ['compliant', 'driver_unlicensed', 'vehicle_unlicen
 export type OrderVerdict = typeof orderVerdicts[number]
 export const failingVerdicts = ['driver_unlicensed', 'vehicle_unlicensed', 'both_unlicensed'] as const
 
-const instant = (description: string) => Type.String({ format: 'date-time', pattern: '^(19|2[01])[0-9]{2}-', description: `${description}: RFC 3339 with its offset, e.g. 2025-03-01T08:15:00+08:00` })
+export const instant = (description: string) => Type.String({ format: 'date-time', pattern: '^(19|2[01])[0-9]{2}-', description: `${description}: RFC 3339 with its offset, e.g. 2025-03-01T08:15:00+08:00` })
 const example = {
   orderId: 'GZ20250301081500123',
   enterpriseId: '0193e5a0-5c2e-7b1a-9f3d-2a6b8c4d0e11',
@@ -101,7 +101,9 @@ const period = {
   orders: 1_204_331,
   compliant: 1_151_902,
   rate: 0.9565,
-  byReason: { driver_unlicensed: 31_207, vehicle_unlicensed: 12_990, both_unlicensed: 8232 }
+  byReason: { driver_unlicensed: 31_207, vehicle_unlicensed: 12_990, both_unlicensed: 8232 },
+  complaints: 602,
+  complaintsPer10kOrders: 5
 }
 
 const figures = {
@@ -112,7 +114,9 @@ const figures = {
     driver_unlicensed: Type.Integer({ minimum: 0, description: 'Only the driver held no certificate in force' }),
     vehicle_unlicensed: Type.Integer({ minimum: 0, description: 'Only the vehicle held none' }),
     both_unlicensed: Type.Integer({ minimum: 0, description: 'Neither did' })
-  }, { additionalProperties: false, description: 'The orders that were not compliant, by reason' })
+  }, { additionalProperties: false, description: 'The orders that were not compliant, by reason' }),
+  complaints: Type.Integer({ minimum: 0, description: 'Passengers’ complaints made in the period about the platform’s orders (national ratedPassengerComplaint, or POST /v1/complaint-imports), by the day of the complaint' }),
+  complaintsPer10kOrders: Nullable(Type.Number({ minimum: 0 }), { description: 'complaints per 10,000 orders of the period, to one place; null without orders' })
 }
 
 export const ComplianceSchema = Type.Object({
@@ -131,7 +135,7 @@ export const ComplianceQuery = Type.Object({
   to: Type.Optional(CalendarDate('Last day of a day range (at most 366 days)'))
 }, { additionalProperties: false })
 
-const ranked = { rank: 1, enterpriseId: example.enterpriseId, enterpriseName: '广州示例出行科技有限公司', orders: 1_204_331, compliant: 1_151_902, rate: 0.9565, byReason: period.byReason }
+const ranked = { rank: 1, enterpriseId: example.enterpriseId, enterpriseName: '广州示例出行科技有限公司', orders: 1_204_331, compliant: 1_151_902, rate: 0.9565, byReason: period.byReason, complaints: period.complaints, complaintsPer10kOrders: period.complaintsPer10kOrders }
 
 export const RankingSchema = Type.Object({
   jurisdictionCode: JurisdictionCode('The city'),

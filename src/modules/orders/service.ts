@@ -41,16 +41,18 @@ function periodOf (query: { month?: string, from?: string, to?: string }): { fro
   return { from: query.from, to: query.to }
 }
 
-interface Figures { orders: number, compliant: number, driver_unlicensed: number, vehicle_unlicensed: number, both_unlicensed: number }
+interface Figures { orders: number, compliant: number, driver_unlicensed: number, vehicle_unlicensed: number, both_unlicensed: number, complaints: number }
 const sums = sql.raw(`coalesce(sum(orders), 0)::int as orders, coalesce(sum(compliant), 0)::int as compliant, coalesce(sum(driver_unlicensed), 0)::int as driver_unlicensed,
-  coalesce(sum(vehicle_unlicensed), 0)::int as vehicle_unlicensed, coalesce(sum(both_unlicensed), 0)::int as both_unlicensed`)
+  coalesce(sum(vehicle_unlicensed), 0)::int as vehicle_unlicensed, coalesce(sum(both_unlicensed), 0)::int as both_unlicensed, coalesce(sum(complaints), 0)::int as complaints`)
 
 const rateOf = (f: Figures) => f.orders === 0 ? null : Math.round((f.compliant / f.orders) * 10_000) / 10_000
 const figuresToApi = (f: Figures) => ({
   orders: f.orders,
   compliant: f.compliant,
   rate: rateOf(f),
-  byReason: { driver_unlicensed: f.driver_unlicensed, vehicle_unlicensed: f.vehicle_unlicensed, both_unlicensed: f.both_unlicensed }
+  byReason: { driver_unlicensed: f.driver_unlicensed, vehicle_unlicensed: f.vehicle_unlicensed, both_unlicensed: f.both_unlicensed },
+  complaints: f.complaints,
+  complaintsPer10kOrders: f.orders === 0 ? null : Math.round((f.complaints / f.orders) * 100_000) / 10
 })
 
 export async function complianceRate (db: Database, who: Principal, registry: JurisdictionRegistry, query: { jurisdiction: string, enterprise?: string, month?: string, from?: string, to?: string }) {

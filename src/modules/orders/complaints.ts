@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm'
+import { Type, type Static } from 'typebox'
+import { rowsOf, type Database } from '../../db/client.js'
+import type { ProblemCode } from '../../lib/problems.js'
+import { dateIn } from '../licences/lifecycle.js'
+import type { ImportDefinition } from '../imports/engine.js'
+import { platformsOnly } from '../imports/platform-data.js'
+import type { LineError } from '../imports/resource.js'
+import { earliestMatch } from './rules.js'
+import { instant } from './schemas.js'
+
+// Passengers' complaints about a platform's orders (the national ratedPassengerComplaint), counted
+// per platform, city and day beside the orders they are about. Only what the count needs is kept:
+// which order, when, whether it was handled; never what the passenger wrote.
+
+export const ComplaintLineSchema = Type.Object({
+  orderId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$', description: 'The order complained about: one the platform has sent (its city is the order’s)' }),
+  complainedAt: instant('When the passenger complained'),
+  resolved: Type.Optional(Type.Boolean({ description: 'Whether the platform has handled it (the national Result given); false by default. Sent again with true once handled' }))
+}, {
+  $id: 'ComplaintLine',
+  additionalProperties: false,
+  description: 'One line of a complaint import (application/x-ndjson): a passenger’s complaint about an order. The complaint’s text is not sent: it may name the passenger, and only the count is kept',
+  examples: [{ orderId: 'GZ20250301081500123', complainedAt: '2025-03-01T10:02:00+08:00' }, { orderId: 'GZ20250301081500123', complainedAt: '2025-03-01T10:02:00+08:00', resolved: true }]
+})
+
+export type ComplaintLine = Static<typeof ComplaintLineSchema>
+
+interface CheckedComplaint { orderId: string, complainedAt: string, cityCode: string, day: string, resolved: boolean }
+
+const fail = (code: ProblemCode, pointer: string, detail: string, message: string) => ({ code, errors: [{ in: 'body' as const, pointer, code: detail, message }] })
+
+/** The orders the platform sent under these ids: the city each counts in and its match (the latest, should an id name several). */
+async function ordersNamed (db: Database, enterpriseId: string, ids: string[]) {
+  const rows = rowsOf<{ order_id: string, city_code: string, matched_at: string | Date }>(await db.execute(sql`
+    select distinct on (order_id) order_id, city_code, matched_at from orders
+    where enterprise_id = ${enterpriseId}::uuid and order_id = any(${sql.param(ids)}::text[])
+    order by order_id, matched_at desc`))
+  return new Map(rows.map((r) => [r.order_id, { cityCode: r.city_code, matchedAt: new Date(r.matched_at) }]))
+}
+
+export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> = {
+  kind: 'complaints',
+  entityType: 'complaint_import',
+  batchAction: 'complaint_import.batch_committed',
+  lineSchema: ComplaintLineSchema,
+  lineNoun: 'one complaint',
+  authorize: platformsOnly('complaints'),
+  batches (ctx) {
+    const enterpriseId = ctx.principal.enterpriseId!
+    return {
+      async check (lines) {
+        const orders = await ordersNamed(ctx.db, enterpriseId, [...new Set(lines.map((l) => l.input.orderId))])
+        const now = Date.now()
+        const rows: Array<CheckedComplaint & { line: number }> = []
+        const errors: LineError[] = []
+        for (const { line, input } of lines) {
+          const at = new Date(input.complainedAt)
+          const order = orders.get(input.orderId)
+          const failure = at.getTime() < Date.parse(earliestMatch)
+            ? fail('invalid_order_times', '/complainedAt', 'implausible_time', `complainedAt ${input.complainedAt} is before 2010: a default (such as 1970-01-01), not the time of a complaint`)
+            : at.getTime() > now + 10 * 60_000
+              ? fail('invalid_order_times', '/complainedAt', 'in_the_future', `complainedAt ${input.complainedAt} is in the future`)
+              : !order
+                  ? fail('order_not_matched', '/orderId', 'order_not_matched', `no order ${input.orderId} of yours was received: send the order (its match) before a complaint about it`)
+                  : at < order.matchedAt
+                    ? fail('invalid_order_times', '/complainedAt', 'before_match', `complainedAt ${input.complainedAt} is before order ${input.orderId} was matched (${order.matchedAt.toISOString()})`)
+                    : undefined
+          if (failure) {
+            errors.push({ line, ...failure })
+            continue
+          }
+          const city = ctx.registry.get(order!.cityCode)!
+          rows.push({ line, orderId: input.orderId, complainedAt: at.toISOString(), cityCode: city.code, day: dateIn(city.timeZone, at), resolved: input.resolved ?? false })
+        }
+        return { rows, errors }
+      },
+      async write (tx, rows, importId) {
+        const p = (values: unknown[]) => sql.param(values)
+        // A complaint sent again changes at most whether it was handled; it is counted once, on the day it was made.
+        await tx.execute(sql`
+          with input as (
+            select * from unnest(${p(rows.map((r) => r.orderId))}::text[], ${p(rows.map((r) => r.complainedAt))}::timestamptz[], ${p(rows.map((r) => r.cityCode))}::char(6)[],
+              ${p(rows.map((r) => r.day))}::date[], ${p(rows.map((r) => r.resolved))}::boolean[], ${p(rows.map((r) => r.line))}::int[])
+              as u(order_id, complained_at, city_code, complaint_day, resolved, line)
+          ), written as (
+            insert into order_complaints as c (enterprise_id, order_id, complained_at, city_code, complaint_day, resolved, import_id, import_line)
+            select distinct on (order_id, complained_at) ${enterpriseId}::uuid, order_id, complained_at, city_code, complaint_day, resolved, ${importId}::uuid, line
+            from input order by order_id, complained_at, line desc
+            on conflict (enterprise_id, order_id, complained_at) do update set resolved = excluded.resolved, import_id = excluded.import_id, updated_at = now()
+              where c.resolved is distinct from excluded.resolved
+            returning city_code, complaint_day, (xmax = 0) as inserted
+          )
+          insert into order_compliance_daily as d (city_code, day, enterprise_id, complaints)
+          select city_code, complaint_day, ${enterpriseId}::uuid, count(*) from written where inserted group by city_code, complaint_day
+          on conflict (city_code, day, enterprise_id) do update set complaints = d.complaints + excluded.complaints`)
+        return { applied: rows.length, errors: [] }
+      },
+      jurisdictionsOf: (rows) => [...new Set(rows.map((r) => r.cityCode))]
+    }
+  }
+}
