@@ -139,6 +139,12 @@ t.test('a platform’s national records become its roster, its judged and comple
   const reused = await post(envelope(company, 'orderMatch', [{ Address: 440106, OrderId: 'N3', LicenseId: driver, VehicleNo: plate, DistributeTime: 20250305100000 }]), { 'idempotency-key': 'match-1' })
   t.equal(reused.statusCode, 422)
   t.equal(reused.json().code, 'idempotency_key_reused')
+  // The same records under another IPCType are another body: the key is not theirs.
+  const keyed = { Address: 440106, OrderId: 'N9', LicenseId: driver, VehicleNo: plate, DistributeTime: 20250305120000, DepartTime: 20250305120000, OrderTime: 20250305115500 }
+  t.equal((await post(envelope(company, 'orderCreate', [keyed]), { 'idempotency-key': 'typed-1' })).statusCode, 201)
+  const retyped = await post(envelope(company, 'orderMatch', [keyed]), { 'idempotency-key': 'typed-1' })
+  t.equal(retyped.statusCode, 422, retyped.body)
+  t.equal(retyped.json().code, 'idempotency_key_reused', 'not replayed as if the match had landed')
   // The import is read where Location says, by the platform only.
   t.match((await platform.inject({ url: matched.headers.location as string })).json(), { id: matched.json().id, lines: 2 })
   t.equal((await anonymous.inject({ url: matched.headers.location as string })).statusCode, 401)
@@ -153,6 +159,7 @@ t.test('an envelope that is not one company’s records of one known type is ref
   const company = enterprise.uscc
   const match = { Address: 440106, OrderId: 'E1', LicenseId: sampleResidentId('440106', '19880512', 51), VehicleNo: samplePlate('粤A', 901), DistributeTime: 20250305100000 }
   const many = Array.from({ length: 10_001 }, (_, i) => ({ ...match, OrderId: `E${i}` }))
+  const deep = '['.repeat(5000) + ']'.repeat(5000)
   const cases: Array<[string, unknown, number, string, string, string?]> = [
     ['an unknown IPCType', { CompanyId: company, IPCType: 'orderDispatch', orderDispatch: [match] }, 400, 'validation_failed', '/IPCType', 'unknown_ipc_type'],
     ['a type of the interface not taken here', { CompanyId: company, IPCType: 'positionVehicle', positionVehicle: [match] }, 400, 'validation_failed', '/IPCType', 'unknown_ipc_type'],
@@ -165,11 +172,17 @@ t.test('an envelope that is not one company’s records of one known type is ref
     ['an empty array', { CompanyId: company, IPCType: 'orderMatch', orderMatch: [] }, 400, 'empty_import', '/orderMatch'],
     ['more than 10,000 records', envelope(company, 'orderMatch', many), 413, 'payload_too_large', '/orderMatch', 'too_many_records'],
     ['an array for a body', [match], 400, 'validation_failed', ''],
-    ['a CompanyId of 40 characters', envelope('9'.repeat(40), 'orderMatch', [match]), 400, 'validation_failed', '/CompanyId']
+    ['a CompanyId of 40 characters', envelope('9'.repeat(40), 'orderMatch', [match]), 400, 'validation_failed', '/CompanyId'],
+    ['null for the records', { CompanyId: company, IPCType: 'orderMatch', orderMatch: null }, 400, 'validation_failed', '/orderMatch', 'type'],
+    ['a string for the records', { CompanyId: company, IPCType: 'orderMatch', orderMatch: 'x' }, 400, 'validation_failed', '/orderMatch', 'type'],
+    ['a number for the records', { CompanyId: company, IPCType: 'orderMatch', orderMatch: 5 }, 400, 'validation_failed', '/orderMatch', 'type'],
+    // As text: JSON.stringify itself cannot write these.
+    ['a record nested 5,000 deep', `{"CompanyId":"${company}","IPCType":"orderMatch","orderMatch":[${JSON.stringify({ ...match, CompanyId: company })},{"CompanyId":"${company}","X":${deep}}]}`, 400, 'validation_failed', '/orderMatch/1', 'nested_too_deep'],
+    ['a record that is itself nested 5,000 deep', `{"CompanyId":"${company}","IPCType":"orderMatch","orderMatch":[${deep}]}`, 400, 'validation_failed', '/orderMatch/0', 'nested_too_deep']
   ]
   const before = await tableCounts(app)
   for (const [name, payload, status, code, pointer, detail] of cases) {
-    const res = await platform.inject({ method: 'POST', url: '/v1/ipc', payload: payload as object })
+    const res = await platform.inject({ method: 'POST', url: '/v1/ipc', headers: { 'content-type': 'application/json' }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })
     t.equal(res.statusCode, status, `${name}: ${res.body.slice(0, 300)}`)
     t.equal(res.json().code, code, name)
     t.equal(res.json().errors?.[0]?.pointer, pointer, name)
@@ -181,7 +194,18 @@ t.test('an envelope that is not one company’s records of one known type is ref
   t.equal((await sent({ 'content-type': 'application/json' }, '{"CompanyId": "x", "IPCType": ')).json().code, 'malformed_json')
   t.equal((await sent({ 'content-type': 'application/json' }, '{"__proto__": {"x": 1}, "CompanyId": "x", "IPCType": "orderMatch"}')).statusCode, 400)
   t.equal((await gz.inject({ method: 'POST', url: '/v1/ipc', payload: envelope(company, 'orderMatch', [match]) })).json().code, 'forbidden', 'a regulator sends no platform data')
-  t.same(await tableCounts(app), before, 'nothing was written')
+  // A bike-share operator's key sends no ride-hailing data, in either format.
+  const bikes = await registerEnterprise(gz, { jurisdictionCodes: ['440106'], sectors: ['bike_share'] })
+  const bikeKey = await platformFor(app, bikes.id)
+  const refused = await bikeKey.inject({ method: 'POST', url: '/v1/ipc', payload: envelope(bikes.uscc, 'orderMatch', [{ ...match, CompanyId: bikes.uscc }]) })
+  t.equal(refused.statusCode, 403, refused.body)
+  t.match(refused.json(), { code: 'forbidden', detail: /bike_share, not ride_hailing/ })
+  const ndjson = { 'content-type': 'application/x-ndjson' }
+  for (const url of ['/v1/order-imports', '/v1/roster-imports', '/v1/complaint-imports']) {
+    t.equal((await bikeKey.inject({ method: 'POST', url, headers: ndjson, payload: '{"orderId":"x"}\n' })).json().code, 'forbidden', `${url}: not a ride-hailing platform`)
+  }
+  const registered = { enterprises: 0, enterprise_status_changes: 0, api_keys: 0, audit_events: 0 }
+  t.same({ ...await tableCounts(app), ...registered }, { ...before, ...registered }, 'nothing was written but the bike-share operator and its key')
 })
 
 t.test('each record that does not fit is refused with the national field’s name, while the others land', async (t) => {
@@ -242,7 +266,13 @@ t.test('each record that does not fit is refused with the national field’s nam
     ['a complaint before the order', 'ratedPassengerComplaint', { OrderId: 'R1', ComplaintTime: 20250301091500 }, 'invalid_order_times', '/ComplaintTime', 'before_match'],
     ['a record that is not an object', 'orderMatch', 'R2' as unknown as object, 'validation_failed', '', 'type'],
     ['a record without VehicleNo', 'orderMatch', { ...match, OrderId: 'R2', VehicleNo: undefined }, 'validation_failed', '/VehicleNo', 'required'],
-    ['a record of 20 KiB', 'orderMatch', { ...match, OrderId: 'R2', PassengerNote: 'x'.repeat(20_000) }, 'payload_too_large', '', 'line_too_long']
+    ['a record of 20 KiB', 'orderMatch', { ...match, OrderId: 'R2', PassengerNote: 'x'.repeat(20_000) }, 'payload_too_large', '', 'line_too_long'],
+    ['an Encrypt named like a property of every object', 'orderMatch', { ...match, OrderId: 'R2', Longitude: 113361200, Latitude: 23124700, Encrypt: 'toString' }, 'invalid_ipc_value', '/Encrypt', 'unknown_datum'],
+    ['a plate colour named like one', 'baseInfoVehicle', { ...vehicle, PlateColor: 'constructor' }, 'invalid_ipc_value', '/PlateColor', 'unknown_plate_colour'],
+    ['taken off at an UpdateTime of 1970', 'baseInfoVehicle', { Address: 440100, VehicleNo: vehicle.VehicleNo, Flag: 3, UpdateTime: 19700101000000 }, 'invalid_ipc_value', '/UpdateTime', 'implausible_time'],
+    ['taken off at an UpdateTime to come', 'baseInfoDriver', { Address: 440106, LicenseId: driver, Flag: 3, UpdateTime: 20991231000000 }, 'invalid_ipc_value', '/UpdateTime', 'in_the_future'],
+    ['a payment whose order id holds a NUL', 'operatePay', { ...pay, OrderId: 'R\u00001' }, 'order_not_matched', '/OrderId', 'order_not_matched'],
+    ['a payment whose order id holds a lone surrogate', 'operatePay', { ...pay, OrderId: 'R\ud8001' }, 'order_not_matched', '/OrderId', 'order_not_matched']
   ]
   const before = await tableCounts(app)
   for (const [name, type, record, code, pointer, detail] of cases) {
@@ -251,6 +281,15 @@ t.test('each record that does not fit is refused with the national field’s nam
     t.notOk(JSON.stringify(answer).includes(driver), `${name}: the ID number is not quoted`)
   }
   t.same({ ...await tableCounts(app), imports: 0, import_errors: 0, audit_events: 0 }, { ...before, imports: 0, import_errors: 0, audit_events: 0 }, 'no refused record wrote anything')
+
+  // A coordinate is never quoted, not even one sent in degrees or with its axes swapped: it is still a passenger's position.
+  const placed = await post('orderCreate', [{ Address: 440106, OrderId: 'C1', DepartTime: 20250305100000, OrderTime: 20250305095500, DepLongitude: 23124700, DepLatitude: 113361200, Encrypt: 1 }, { Address: 440106, OrderId: 'C2', DepartTime: 20250305100000, OrderTime: 20250305095500, DestLongitude: 113.361234, DestLatitude: 23.124711, Encrypt: 1 }])
+  t.match(placed, { rejected: 2, errors: [{ errors: [{ pointer: '/DepLongitude', code: 'outside_china' }] }, { errors: [{ pointer: '/DestLongitude', code: 'not_micro_degrees' }] }] })
+  const stored = JSON.stringify((await platform.inject({ url: `/v1/order-imports/${placed.id}/errors` })).json())
+  t.notOk(['23124700', '113361200', '113.361234', '23.124711'].some((c) => stored.includes(c)), 'no coordinate in the stored errors')
+
+  // One payment with an id no order can have does not hold back the valid one beside it.
+  t.match(await post('operatePay', [{ ...pay, OrderId: 'R\u0000Z' }, pay]), { applied: 1, rejected: 1, errors: [{ line: 1, code: 'order_not_matched' }] })
 
   // In one envelope, the valid records land and each refused one is named by its place in the array.
   const mixed = await post('orderMatch', [{ ...match, OrderId: 'M1' }, { ...match, OrderId: 'M2', DistributeTime: 20121233000000 }, { ...match, OrderId: 'M3', DistributeTime: 19700101000000 }, { ...match, OrderId: 'M4' }])

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { sampleResidentId, samplePlate } from '../src/seed/licence-samples.js'
-import { monthDays } from '../src/modules/orders/service.js'
+import { sql } from 'drizzle-orm'
+import { rowsOf } from '../src/db/client.js'
+import { monthDays, orderPageStatement } from '../src/modules/orders/service.js'
 import { mergeOrder, type CheckedOrder } from '../src/modules/orders/rules.js'
 import { actors, client, platformFor } from './helpers/actors.js'
 import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
@@ -268,4 +270,32 @@ t.test('data quality per platform and month: permitted without orders, zero ride
   t.match(sent.items.find((i: { enterpriseId: string }) => i.enterpriseId === busy.id), { orders: 0, refusedLines: { invalid_order_times: 1, order_conflict: 1 }, findings: ['no_orders', 'refused_lines'] })
   t.same((await platform.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json().items.map((i: { enterpriseId: string }) => i.enterpriseId), [busy.id], 'a platform sees its own line')
   t.equal((await xiamen.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json().code, 'outside_jurisdiction')
+})
+
+t.test('a page of a city’s orders reads the month in the order of its index, and a month’s partition spans it in UTC whatever the session’s zone', async (t) => {
+  const app = await testApp(t)
+  const plan = async (statement: ReturnType<typeof orderPageStatement>) => app.db.transaction(async (tx) => {
+    // With no sequential scan to prefer on a small table, a sort shows exactly where the index's order is not used.
+    await tx.execute(sql`set local enable_seqscan = off`)
+    return JSON.stringify(rowsOf(await tx.execute(sql`explain (format json) ${statement}`)))
+  })
+  for (const [name, statement] of [
+    ['first page', orderPageStatement('440100', '2025-03', {}, undefined, 50)],
+    ['failing, one platform, a later page', orderPageStatement('440100', '2025-03', { enterprise: '01900000-0000-7000-8000-000000000001', verdict: 'failing' }, ['2025-03-05', '01900000-0000-7000-8000-000000000001', 'x'], 50)]
+  ] as const) {
+    const shown = await plan(statement)
+    t.notOk(shown.includes('"Sort"'), `${name}: no sort`)
+    t.ok(shown.includes('orders_2025_03') || shown.includes('orders_default'), `${name}: the month's partition`)
+  }
+  // Under Asia/Shanghai the bounds are still UTC midnights: an order of the last hours of a month is in its partition.
+  const bounds = await app.db.transaction(async (tx) => {
+    await tx.execute(sql`set local timezone = 'Asia/Shanghai'`)
+    await tx.execute(sql`select order_partition('2031-01-01'::date), order_partition('2031-02-01'::date)`)
+    await tx.execute(sql`set local timezone = 'UTC'`)
+    return rowsOf<{ bound: string }>(await tx.execute(sql`select pg_get_expr(c.relpartbound, c.oid) as bound from pg_class c where c.relname in ('orders_2031_01', 'orders_2031_02') order by c.relname`))
+  })
+  t.same(bounds.map((b) => b.bound), [
+    "FOR VALUES FROM ('2031-01-01 00:00:00+00') TO ('2031-02-01 00:00:00+00')",
+    "FOR VALUES FROM ('2031-02-01 00:00:00+00') TO ('2031-03-01 00:00:00+00')"
+  ])
 })

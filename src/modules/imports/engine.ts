@@ -54,7 +54,7 @@ export interface ImportDefinition<Input, Row> {
   /** What the data-quality checks make of refused lines (a 1970 match time, a conflicting order id), counted with the findings of the rows written. */
   findingsOf?: (refused: LineError[]) => Findings
   /** Refuses (throws) a caller who may not send this kind; checked when the import opens. */
-  authorize: (who: Principal) => void
+  authorize: (who: Principal, db: Database) => void | Promise<void>
   batches: (ctx: ImportContext) => {
     check: (lines: Array<ParsedLine<Input>>) => Promise<{ rows: Array<CheckedRow<Row>>, errors: LineError[] }>
     /**
@@ -220,6 +220,8 @@ type Batches = ReturnType<AnyDefinition['batches']>
  */
 export async function runImport<Input, Row> (definition: ImportDefinition<Input, Row>, ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
   const digest = createHash('sha256')
+  // What the body is besides its bytes (an envelope's IPCType): a retry must be of the same.
+  if (ctx.bodyTag) digest.update(`${ctx.bodyTag}\n`)
   const batches: Batches = (definition as unknown as AnyDefinition).batches(ctx)
   const validLine = validatorFor(definition.lineSchema)
   const kind = definition.kind
@@ -372,8 +374,9 @@ async function checkBatch (batches: Batches, batch: Array<Parsed | LineError>): 
   return { rows, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
 }
 
-/** PostgreSQL's jsonb takes no NUL character: should a message ever quote one, it is stored as U+FFFD. */
-const storable = (_name: string, value: unknown) => typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+/** PostgreSQL's jsonb takes no NUL character and no lone surrogate: should a message ever quote one, it is stored as U+FFFD. */
+const storable = (_name: string, value: unknown) => typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD').replace(loneSurrogate, '\uFFFD') : value
 
 /** What an import has counted so far. */
 interface Counts { lines: number, applied: number, rejected: number, findings: Findings }

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal.js'
+import type { Database } from '../../db/client.js'
 import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
 import { enterprises } from '../enterprises/table.js'
 import { cityOf } from '../jurisdictions/cities.js'
@@ -10,10 +11,18 @@ import type { ImportContext, LineError } from './resource.js'
 // What the imports of a platform's own data (its roster, its orders) share: only a platform sends
 // them, they name no enterprise, and each line is checked against where the platform operates.
 
-/** Only a platform submits its own data: what it sends names no enterprise, so none other can be named. */
-export function platformsOnly (what: string): (who: Principal) => void {
-  return (who) => {
+/**
+ * Only a platform submits its own data (what it sends names no enterprise, so none other can be
+ * named), and only one registered for the sector the data is of: a bike-share operator's key
+ * sends no ride-hailing orders.
+ */
+export function platformsOnly (what: string, sector: string): (who: Principal, db: Database) => Promise<void> {
+  return async (who, db) => {
     if (who.role !== 'platform' || !who.enterpriseId) throw new ProblemError('forbidden', `Only a platform’s key submits its ${what} (they are the platform’s own: a line names no enterprise)`)
+    const [enterprise] = await db.select({ sectors: enterprises.sectors }).from(enterprises).where(eq(enterprises.id, who.enterpriseId))
+    if (!enterprise?.sectors.includes(sector)) {
+      throw new ProblemError('forbidden', `Your enterprise is registered for ${enterprise?.sectors.join(', ') || 'no sector'}, not ${sector}: only a ${sector.replace('_', '-')} platform submits ${what}`)
+    }
   }
 }
 

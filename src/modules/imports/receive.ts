@@ -32,7 +32,7 @@ export function importRunner (app: FastifyInstance, opts: ImportRouteOptions) {
   let slots = slotsOf.get(app.db)
   if (!slots) slotsOf.set(app.db, slots = importSlots(opts.maxConcurrentImports))
   const held = slots
-  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable) => {
+  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable, bodyTag?: string) => {
     const key = request.headers['idempotency-key'] as string | undefined
     // Held while this request works on its import, whatever becomes of the connection.
     const slot = held.take(request.principal, key)
@@ -47,9 +47,10 @@ export function importRunner (app: FastifyInstance, opts: ImportRouteOptions) {
         log: request.log,
         maxLines: opts.maxImportLines,
         minBytesPerMinute: opts.minImportBytesPerMinute,
-        clientGone: () => clientGone(request)
+        clientGone: () => clientGone(request),
+        ...(bodyTag ? { bodyTag } : {})
       }, body, async () => {
-        definition.authorize(request.principal)
+        await definition.authorize(request.principal, app.db)
         const opened = await openImport(app.db, definition.kind, request.principal, key)
         slot.importId = opened.row.id
         slot.kind = definition.kind

@@ -40,6 +40,8 @@ export interface ImportContext {
   minBytesPerMinute: number
   /** True once the client has gone (or was cut off) before its body ended: not the service's failure. */
   clientGone: () => boolean
+  /** What the body is besides its bytes, when its lines alone do not say (an envelope's IPCType): part of what a retry must repeat. */
+  bodyTag?: string
 }
 
 export interface LineError { line: number, code: ProblemCode | string, errors: ProblemDetail[] }

@@ -82,15 +82,16 @@ export function ipcCoordinates (record: Record<string, unknown>, pairs: Array<[l
         continue
       }
       any = true
-      if (typeof value !== 'number' || !Number.isInteger(value)) return ipcFailure(field, 'not_micro_degrees', `${field} is an integer ${axis} in millionths of a degree (116397128 for 116.397128°); ${shown(value)} is not`)
+      // Never quoted: a coordinate sent in degrees, or with its axes swapped, is still a passenger's position.
+      if (typeof value !== 'number' || !Number.isInteger(value)) return ipcFailure(field, 'not_micro_degrees', `${field} is an integer ${axis} in millionths of a degree (116397128 for 116.397128°); the value sent is not`)
       const [low, high] = extent[axis]
-      if (value < low || value > high) return ipcFailure(field, 'outside_china', `${field} ${value} is ${(value / 1e6).toFixed(6)}°, outside China (${axis} ${low / 1e6}° to ${high / 1e6}°): the value is in millionths of a degree`)
+      if (value < low || value > high) return ipcFailure(field, 'outside_china', `${field} is outside China (${axis} ${low / 1e6}° to ${high / 1e6}°, in millionths of a degree): is it in degrees, or the other axis?`)
     }
   }
   if (!any) return {}
   const datum = record.Encrypt
   if (datum === undefined || datum === null) return ipcFailure('Encrypt', 'required', 'Encrypt, the datum of the coordinates (1 GCJ-02, 2 WGS-84, 3 BD-09, 4 CGCS2000, 0 other), is required with coordinates', 'validation_failed')
-  if (!(typeof datum === 'number' || typeof datum === 'string') || !(String(datum) in ipcDatums)) return ipcFailure('Encrypt', 'unknown_datum', `Encrypt is 1 (GCJ-02), 2 (WGS-84), 3 (BD-09), 4 (CGCS2000) or 0 (other); ${shown(datum)} is none of them`)
+  if (!(typeof datum === 'number' || typeof datum === 'string') || !Object.hasOwn(ipcDatums, String(datum))) return ipcFailure('Encrypt', 'unknown_datum', `Encrypt is 1 (GCJ-02), 2 (WGS-84), 3 (BD-09), 4 (CGCS2000) or 0 (other); ${shown(datum)} is none of them`)
   return {}
 }
 
@@ -121,7 +122,7 @@ const colourNames: Record<string, PlateColour> = {
 /** PlateColor by its JT/T 697.7 code (1 blue, 2 yellow, 3 black, 4 white, 5 green, 9 other) or its name (蓝色, 渐变绿, 黄绿双拼…). */
 export function ipcPlateColour (value: unknown, field = 'PlateColor'): Read<PlateColour> {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : ''
-  const colour = colourCodes[text] ?? colourNames[text] ?? (plateColours as readonly string[]).find((c) => c === text) as PlateColour | undefined
+  const colour = Object.hasOwn(colourCodes, text) ? colourCodes[text] : Object.hasOwn(colourNames, text) ? colourNames[text] : (plateColours as readonly string[]).find((c) => c === text) as PlateColour | undefined
   if (!colour) return ipcFailure(field, 'unknown_plate_colour', `${field} is a JT/T 697.7 code (1 blue, 2 yellow, 3 black, 4 white, 5 green, 9 other) or a colour’s name (蓝色, 黄色, 渐变绿, 黄绿双拼…); ${shown(value)} is neither`)
   return { value: colour }
 }

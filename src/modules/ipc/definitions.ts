@@ -28,6 +28,8 @@ const natives: Record<IpcType, { definition: AnyDefinition, lineSchema: object }
   ratedPassengerComplaint: { definition: complaintImport as AnyDefinition, lineSchema: ComplaintLineSchema }
 }
 
+const orderIdPattern = new RegExp((OrderLineSchema.properties.orderId as unknown as { pattern: string }).pattern)
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** Renames a native line's failures by the national fields they come from: pointers, and the field names in messages. */
@@ -80,7 +82,8 @@ export function ipcImport (type: IpcType, companyId: string): AnyDefinition {
       return {
         async check (lines: Array<ParsedLine<IpcRecord>>) {
           const orders = type === 'operatePay'
-            ? await matchedOrders(ctx.db, ctx.principal.enterpriseId!, [...new Set(lines.map((l) => String(l.input.OrderId)))])
+            // Only ids an order can have are looked up (one with a NUL is refused by its line's check).
+            ? await matchedOrders(ctx.db, ctx.principal.enterpriseId!, [...new Set(lines.map((l) => String(l.input.OrderId)).filter((id) => orderIdPattern.test(id)))])
             : new Map<string, MatchedOrder>()
           const rules = type === 'orderCreate' ? await rulesNow() : undefined
           const mapped: Array<ParsedLine<unknown>> = []

@@ -62,6 +62,9 @@ function rosterLine (r: IpcRecord): Read<{ flag: RosterLine['flag'], jurisdictio
   const got = read({ flag: ipcFlag(r.Flag), jurisdictionCode: ipcRegion(r.Address, 'Address'), updated: ipcTime(r.UpdateTime, 'UpdateTime'), serviceFrom: optional(r.RegisterDate, (v) => ipcDate(v, 'RegisterDate')) })
   if (got.failure) return got
   const { flag, jurisdictionCode, updated, serviceFrom } = got.values
+  // When the platform changed the record: a time that has been, and not a default.
+  if (updated < '2010') return ipcFailure('UpdateTime', 'implausible_time', `UpdateTime ${String(r.UpdateTime)} is before 2010: a default (such as 1970-01-01), not when the record was changed`)
+  if (Date.parse(updated) > Date.now() + 10 * 60_000) return ipcFailure('UpdateTime', 'in_the_future', `UpdateTime ${String(r.UpdateTime)} is in the future: it is when the platform changed the record`)
   // A record taken off (Flag 3) was last in service on the day it was changed.
   return { value: { flag, jurisdictionCode, ...(serviceFrom ? { serviceFrom } : {}), ...(flag === 'delete' ? { serviceUntil: updated.slice(0, 10) } : {}) } }
 }

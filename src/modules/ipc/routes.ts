@@ -47,6 +47,21 @@ const envelopeShape = bodyValidator(Type.Object({
   Source: Type.Optional(Type.Union([Type.String({ maxLength: 8 }), Type.Integer()]))
 }, { additionalProperties: true }))
 
+/** How deep a record may nest: the interface's records are flat, so this only stops a value no record holds. */
+const maxDepth = 32
+
+/** Whether a value nests deeper than `limit` arrays and objects (iteratively: a value may nest thousands deep). */
+function nestedDeeperThan (value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next
+    if (node === null || typeof node !== 'object') continue
+    if (depth >= limit) return true
+    for (const child of Object.values(node)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
 /** The records of a checked envelope: refused whole, writing nothing, if it is not one company's records of one known type. */
 function recordsOf (body: unknown): { type: IpcType, companyId: string, records: unknown[] } {
   if (!envelopeShape(body)) {
@@ -66,7 +81,10 @@ function recordsOf (body: unknown): { type: IpcType, companyId: string, records:
   }
   const held = envelope[type]
   if (held === undefined) throw invalidField('validation_failed', `/${type}`, 'required', `the ${type} records are required: the envelope carries them under the name of its IPCType`)
+  if (!Array.isArray(held) && (held === null || typeof held !== 'object')) throw invalidField('validation_failed', `/${type}`, 'type', `the ${type} records are an array of records (or one record, as an object)`)
   const list = Array.isArray(held) ? held : [held]
+  const deep = list.findIndex((r) => nestedDeeperThan(r, maxDepth))
+  if (deep !== -1) throw invalidField('validation_failed', `/${type}/${deep}`, 'nested_too_deep', `a record of the interface is flat; this one nests more than ${maxDepth} levels deep`)
   if (list.length === 0) throw invalidField('empty_import', `/${type}`, 'empty_import', `the envelope holds no ${type} record; nothing was written, and an Idempotency-Key sent with it is still unused`)
   if (list.length > ipcLimits.records) throw invalidField('payload_too_large', `/${type}`, 'too_many_records', `an envelope holds at most ${ipcLimits.records} records; this one holds ${list.length}: send them as several envelopes`)
   return { type, companyId: envelope.CompanyId, records: list }
@@ -74,7 +92,7 @@ function recordsOf (body: unknown): { type: IpcType, companyId: string, records:
 
 export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opts) => {
   const run = importRunner(app, opts)
-  const authorize = platformsOnly('data')
+  const authorize = platformsOnly('ride-hailing data', 'ride_hailing')
   const inherited = buildValidator(app.getSchemas()) as FastifySchemaCompiler<unknown>
   app.post('/ipc', {
     bodyLimit: ipcLimits.bodyBytes,
@@ -100,13 +118,14 @@ export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opt
       }
     }
   }, async (request, reply) => {
-    authorize(request.principal)
     const { type, companyId, records } = recordsOf(request.body)
+    await authorize(request.principal, app.db)
     const [enterprise] = await app.db.select({ uscc: enterprises.uscc }).from(enterprises).where(eq(enterprises.id, request.principal.enterpriseId!))
     if (companyId !== enterprise?.uscc) {
       throw invalidField('company_mismatch', '/CompanyId', 'company_mismatch', `CompanyId ${companyId} is not your enterprise (${enterprise?.uscc ?? 'unknown'}): a platform sends its own records only`)
     }
     const lines = Readable.from(records.map((r) => Buffer.from(`${JSON.stringify(r)}\n`)), { objectMode: false })
-    return run(ipcImport(type, companyId), request, reply, lines)
+    // The type is part of what the body is: the same records under another IPCType are another import.
+    return run(ipcImport(type, companyId), request, reply, lines, `IPCType ${type}`)
   })
 }

@@ -45,7 +45,7 @@ export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> 
   batchAction: 'complaint_import.batch_committed',
   lineSchema: ComplaintLineSchema,
   lineNoun: 'one complaint',
-  authorize: platformsOnly('complaints'),
+  authorize: platformsOnly('complaints', 'ride_hailing'),
   batches (ctx) {
     const enterpriseId = ctx.principal.enterpriseId!
     return {

@@ -48,6 +48,15 @@ const completionColumns = { departedAt: 'departed_at', arrivedAt: 'arrived_at', 
 const completionTypes = { departedAt: 'timestamptz', arrivedAt: 'timestamptz', distanceM: 'int', durationS: 'int', fareFen: 'bigint', pickupDistrict: 'char(6)' } as const
 const completion = (of: CheckedOrder[]) => sql.join(completionFields.map((f) => sql`${param(of.map((o) => o[f]))}::${sql.raw(completionTypes[f])}[]`), sql`, `)
 
+/**
+ * A licence `l` in force at the order `u`'s match, by licence_in_force_at (migration 0014). Its
+ * shortcut for a licence never changed (version 1: what it holds now it held then) is written out
+ * here, because PostgreSQL does not inline a function with subqueries, and most licences are at
+ * version 1: the function is called only for those with a history.
+ */
+const inForce = sql.raw(`case when l.version = 1 then l.valid_from <= u.match_day and l.valid_until >= u.match_day and l.status = 'active'
+  else licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day) end`)
+
 /** Makes the partitions of the UTC months these instants fall in, if they are not there yet (one statement; a look-up when they are). */
 async function monthPartitions (tx: Database, instants: string[]) {
   const months = [...new Set(instants.map((at) => `${at.slice(0, 7)}-01`))]
@@ -57,7 +66,7 @@ async function monthPartitions (tx: Database, instants: string[]) {
 /**
  * Judges and inserts new orders, and adds them to their days' figures, in one statement: the
  * driver certificate and the vehicle certificate, each of the order's city, in force at the match
- * instant by the licence history (licence_in_force_at, migration 0014).
+ * instant by the licence history (licence_in_force_at, migration 0014; in_city, 0017).
  */
 async function insertJudged (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<{ inserted: number, zeroRides: number }> {
   await monthPartitions(tx, rows.map((r) => r.matchedAt))
@@ -67,15 +76,14 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
         ${param(rows.map((r) => r.cityCode))}::char(6)[], ${param(rows.map((r) => r.originCode))}::char(6)[], ${param(rows.map((r) => r.matchDay))}::date[],
         ${param(rows.map((r) => r.driverIdHash))}::text[], ${param(rows.map((r) => r.plate))}::text[], ${completion(rows)})
         as u(line, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
-    ), judged as (
+    ), judged as materialized (
+      -- Materialized: each certificate is looked up once an order, however often the verdict reads it.
       select u.*,
         (select l.id from licences l
-          where l.type = 'driver_certificate' and l.driver_id_hash = u.driver_id_hash and l.jurisdiction_code in (select city_divisions(u.city_code))
-            and licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+          where l.type = 'driver_certificate' and l.driver_id_hash = u.driver_id_hash and in_city(l.jurisdiction_code, u.city_code) and ${inForce}
           order by l.id desc limit 1) as driver_licence_id,
         (select l.id from licences l
-          where l.type = 'vehicle_certificate' and l.plate = u.plate and l.jurisdiction_code in (select city_divisions(u.city_code))
-            and licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day)
+          where l.type = 'vehicle_certificate' and l.plate = u.plate and in_city(l.jurisdiction_code, u.city_code) and ${inForce}
           order by l.id desc limit 1) as vehicle_licence_id
       from input u
     ), inserted as (
@@ -151,7 +159,7 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
   lineSchema: OrderLineSchema,
   lineNoun: 'one order',
   findingsOf: orderFindings,
-  authorize: platformsOnly('orders'),
+  authorize: platformsOnly('orders', 'ride_hailing'),
   batches (ctx) {
     return {
       check: platformLines(ctx, (input: OrderLine, rules) => {

@@ -146,26 +146,32 @@ function orderToApi (r: OrderRow): OrderApi {
   }
 }
 
+/** The statement of a page of a city's orders: the month's partitions only, in the order of the city's index (match day, platform, order id). */
+export function orderPageStatement (cityCode: string, month: string, filters: { enterprise?: string | undefined, verdict?: OrderVerdict | 'failing' | undefined }, after: unknown[] | undefined, limit: number): SQL {
+  const { from, to } = monthDays(month)
+  // The match instant bounded too (a day either side of the city's days, whatever its zone), so that only the month's partitions are read.
+  const conditions: SQL[] = [
+    sql`city_code = ${cityCode}`, sql`match_day between ${from}::date and ${to}::date`,
+    sql`matched_at >= ${from}::timestamptz - interval '1 day' and matched_at < ${to}::timestamptz + interval '2 days'`
+  ]
+  if (filters.enterprise) conditions.push(sql`enterprise_id = ${filters.enterprise}::uuid`)
+  if (filters.verdict === 'failing') conditions.push(sql`verdict <> 'compliant'`)
+  else if (filters.verdict) conditions.push(sql`verdict = ${filters.verdict}`)
+  if (after) conditions.push(sql`(match_day, enterprise_id, order_id) > (${after[0]}::date, ${after[1]}::uuid, ${after[2]})`)
+  // Ordered by the column, not by the select list's text alias of it: that would sort the month.
+  return sql`
+    select order_id, enterprise_id, city_code, origin_code, matched_at, match_day::text as match_day, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen,
+      pickup_district, verdict, driver_licence_id, vehicle_licence_id, created_at, updated_at
+    from orders where ${sql.join(conditions, sql` and `)}
+    order by orders.match_day, enterprise_id, order_id limit ${limit + 1}`
+}
+
 export async function listOrders (db: Database, who: Principal, registry: JurisdictionRegistry, cursors: Cursors, limit: number, cursor: string | undefined,
   filters: { jurisdiction: string, month: string, enterprise?: string, verdict?: OrderVerdict | 'failing' }) {
   const city = cityInQuery(registry, filters.jurisdiction)
   const enterprise = scopeOf(who, city, filters.enterprise)
-  const { from, to } = monthDays(filters.month)
   const after = cursors.decode('orders', filters, cursor)
-  // The match instant bounded too (a day either side of the city's days, whatever its zone), so that only the month's partitions are read.
-  const conditions: SQL[] = [
-    sql`city_code = ${city.code}`, sql`match_day between ${from}::date and ${to}::date`,
-    sql`matched_at >= ${from}::timestamptz - interval '1 day' and matched_at < ${to}::timestamptz + interval '2 days'`
-  ]
-  if (enterprise) conditions.push(sql`enterprise_id = ${enterprise}::uuid`)
-  if (filters.verdict === 'failing') conditions.push(sql`verdict <> 'compliant'`)
-  else if (filters.verdict) conditions.push(sql`verdict = ${filters.verdict}`)
-  if (after) conditions.push(sql`(match_day, enterprise_id, order_id) > (${after[0]}::date, ${after[1]}::uuid, ${after[2]})`)
-  const rows = rowsOf<OrderRow>(await db.execute(sql`
-    select order_id, enterprise_id, city_code, origin_code, matched_at, match_day::text as match_day, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen,
-      pickup_district, verdict, driver_licence_id, vehicle_licence_id, created_at, updated_at
-    from orders where ${sql.join(conditions, sql` and `)}
-    order by match_day, enterprise_id, order_id limit ${limit + 1}`))
+  const rows = rowsOf<OrderRow>(await db.execute(orderPageStatement(city.code, filters.month, { enterprise, verdict: filters.verdict }, after, limit)))
   return page(rows, limit, orderToApi, (last) => cursors.encode('orders', filters, [last.match_day, last.enterprise_id, last.order_id]))
 }
 

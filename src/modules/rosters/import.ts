@@ -153,7 +153,7 @@ export const rosterImport: ImportDefinition<RosterLine, CheckedRosterLine> = {
   batchAction: 'roster_import.batch_committed',
   lineSchema: RosterLineSchema,
   lineNoun: 'one vehicle or driver',
-  authorize: platformsOnly('roster'),
+  authorize: platformsOnly('roster', 'ride_hailing'),
   batches (ctx) {
     return {
       check: platformLines(ctx, (input: RosterLine, rules) => {
