@@ -6,7 +6,7 @@ import { validatorFor, type CheckedRow, type ImportDefinition, type ParsedLine }
 import { platformCity, platformRules } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
 import { complaintImport, ComplaintLineSchema } from '../orders/complaints.js'
-import { orderImport } from '../orders/import.js'
+import { orderImport, ordersUnder } from '../orders/import.js'
 import { OrderLineSchema } from '../orders/schemas.js'
 import { rosterImport } from '../rosters/import.js'
 import { RosterLineSchema } from '../rosters/schemas.js'
@@ -48,8 +48,7 @@ function nationalNames (fields: Record<string, string>) {
 /** The orders the platform matched under these ids, as received (the latest match, should an id name several). */
 async function matchedOrders (db: Database, enterpriseId: string, ids: string[]): Promise<Map<string, MatchedOrder>> {
   const rows = rowsOf<{ order_id: string, origin_code: string, matched_at: string | Date }>(await db.execute(sql`
-    select distinct on (order_id) order_id, origin_code, matched_at from orders
-    where enterprise_id = ${enterpriseId}::uuid and order_id = any(${sql.param(ids)}::text[])
+    select distinct on (order_id) order_id, origin_code, matched_at from ${ordersUnder(enterpriseId, ids)}
     order by order_id, matched_at desc`))
   return new Map(rows.map((r) => [r.order_id, { originCode: r.origin_code, matchedAt: new Date(r.matched_at).toISOString() }]))
 }

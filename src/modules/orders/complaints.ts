@@ -6,6 +6,7 @@ import { dateIn } from '../licences/lifecycle.js'
 import type { ImportDefinition } from '../imports/engine.js'
 import { platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
+import { ordersUnder } from './import.js'
 import { earliestMatch } from './rules.js'
 import { instant } from './schemas.js'
 
@@ -33,8 +34,7 @@ const fail = (code: ProblemCode, pointer: string, detail: string, message: strin
 /** The orders the platform sent under these ids: the city each counts in and its match (the latest, should an id name several). */
 async function ordersNamed (db: Database, enterpriseId: string, ids: string[]) {
   const rows = rowsOf<{ order_id: string, city_code: string, matched_at: string | Date }>(await db.execute(sql`
-    select distinct on (order_id) order_id, city_code, matched_at from orders
-    where enterprise_id = ${enterpriseId}::uuid and order_id = any(${sql.param(ids)}::text[])
+    select distinct on (order_id) order_id, city_code, matched_at from ${ordersUnder(enterpriseId, ids)}
     order by order_id, matched_at desc`))
   return new Map(rows.map((r) => [r.order_id, { cityCode: r.city_code, matchedAt: new Date(r.matched_at) }]))
 }
