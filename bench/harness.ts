@@ -3,7 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -104,4 +107,30 @@ export async function compare (label: string, sides: { measured: [string, number
   const side = (name: string, f: Figures) => `${name} ${f.rps.toFixed(0).padStart(6)} req/s p99 ${f.p99.toFixed(1).padStart(5)} ms`
   console.log(`${label.padEnd(36)} ${side(sides.measured[0], measured)} | ${side(sides.baseline[0], baseline)} | ratio ${ratio.toFixed(2)}`)
   return { app: measured, baseline, ratio }
+}
+
+/** Resident memory of a process, from /proc: now and the peak so far (Linux). */
+export function memoryOf (pid: number): { rss: number, peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') }
+}
+
+export interface ImportAnswer { status: number, body: { applied: number, rejected: number, lines: number, status?: string } }
+
+/** Streams chunks of NDJSON to an import route as one request; resolves with the import's answer. */
+export function importOverHttp (port: number, key: string, path: string, chunks: Iterable<Buffer>): Promise<ImportAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      port,
+      method: 'POST',
+      path,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson', 'idempotency-key': `bench-${Date.now()}` }
+    }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (c: string) => { text += c }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    pipeline(Readable.from(chunks), req).catch(reject)
+  })
 }

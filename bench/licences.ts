@@ -4,8 +4,6 @@
 // imports; then, at that size, a regulator's filtered list pages and the public verification of a
 // plate, the API beside a bare Fastify + pg handler running the same queries.
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
@@ -21,7 +19,7 @@ import { registerEnterprise } from '../src/modules/enterprises/service.js'
 import { organisationCodeCheck, usccCheckCharacter } from '../src/modules/enterprises/uscc.js'
 import { addDays, dateIn } from '../src/modules/licences/lifecycle.js'
 import { samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { benchConfig, benchDatabases, compare, connections, rounds, seconds, startServer, stopServers, warmUpSeconds } from './harness.js'
+import { benchConfig, benchDatabases, compare, connections, importOverHttp, memoryOf, rounds, seconds, startServer, stopServers, warmUpSeconds } from './harness.js'
 
 const total = Number(process.env.BENCH_LICENCES ?? 1_000_000)
 const linesPerChunk = 500
@@ -95,30 +93,6 @@ async function prepare (databaseUrl: string) {
   return made
 }
 
-/** Resident memory of a process, from /proc: now and the peak so far (Linux). */
-function memoryOf (pid: number): { rss: number, peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') }
-}
-
-/** Streams the register to the API as one import request; resolves with the import's answer. */
-function importOverHttp (port: number, key: string, register: Register): Promise<{ status: number, body: { applied: number, rejected: number, lines: number } }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      port,
-      method: 'POST',
-      path: '/v1/licence-imports',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson', 'idempotency-key': `bench-${Date.now()}` }
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (c: string) => { text += c }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
-    })
-    req.on('error', reject)
-    pipeline(Readable.from(ndjson(register)), req).catch(reject)
-  })
-}
-
 const databases = await benchDatabases()
 const children: ChildProcess[] = []
 try {
@@ -144,7 +118,7 @@ try {
   let highest = idle.rss
   const sampler = setInterval(() => { highest = Math.max(highest, memoryOf(app.child.pid!).rss) }, 250)
   started = performance.now()
-  const imported = await importOverHttp(app.port, api.key, api.register)
+  const imported = await importOverHttp(app.port, api.key, '/v1/licence-imports', ndjson(api.register))
   const importSeconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   const after = memoryOf(app.child.pid!)

@@ -7,8 +7,6 @@
 // SQL with its daily figures, and a regulator's reads of its compliance rate and ranking over HTTP:
 // p50, p95 and p99 latency. Prints a summary and exits 1 if a target is missed.
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import autocannon from 'autocannon'
@@ -28,7 +26,7 @@ import type { IssueLicence } from '../src/modules/licences/schemas.js'
 import { insertLicences } from '../src/modules/licences/service.js'
 import type { OrderLine, OrderVerdict } from '../src/modules/orders/schemas.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { benchConfig, benchDatabases, seconds, startServer, stopServers, warmUpSeconds, type Request } from './harness.js'
+import { benchConfig, benchDatabases, importOverHttp, memoryOf, seconds, startServer, stopServers, warmUpSeconds, type Request } from './harness.js'
 
 const total = Number(process.env.BENCH_ORDERS ?? 1_000_000)
 const monthOrders = Number(process.env.BENCH_MONTH_ORDERS ?? 10_000_000)
@@ -202,32 +200,6 @@ async function prepare (databaseUrl: string): Promise<Register> {
   return made
 }
 
-/** Resident memory of a process, from /proc: now and the peak so far (Linux). */
-function memoryOf (pid: number): { rss: number, peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') }
-}
-
-interface ImportAnswer { status: number, body: { applied: number, rejected: number, lines: number, status?: string } }
-
-/** Streams the orders to the API as one import request; resolves with the import's answer. */
-function importOverHttp (port: number, key: string): Promise<ImportAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      port,
-      method: 'POST',
-      path: '/v1/order-imports',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson', 'idempotency-key': `bench-${Date.now()}` }
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (c: string) => { text += c }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
-    })
-    req.on('error', reject)
-    pipeline(Readable.from(ndjson()), req).catch(reject)
-  })
-}
-
 /** A GET of the API as JSON, for the checks around the measurements. */
 async function getJson<T> (port: number, path: string, key: string): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } })
@@ -390,7 +362,7 @@ try {
     let highest = idle.rss
     const sampler = setInterval(() => { highest = Math.max(highest, memoryOf(app.child.pid!).rss) }, 250)
     started = performance.now()
-    const imported = await importOverHttp(app.port, api.platformKey)
+    const imported = await importOverHttp(app.port, api.platformKey, '/v1/order-imports', ndjson())
     const importSeconds = (performance.now() - started) / 1000
     clearInterval(sampler)
     const after = memoryOf(app.child.pid!)
