@@ -17,10 +17,13 @@ $$;
 CREATE OR REPLACE FUNCTION "order_partition"(p_month date) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	name text := 'orders_' || to_char(p_month, 'YYYY_MM');
+	-- The month's arithmetic on timestamps without a zone, then read as UTC: a month added in the
+	-- session's zone would be a month of local days (27 days and 23 hours under America/New_York in March).
 	starts timestamptz := date_trunc('month', p_month)::timestamp AT TIME ZONE 'UTC';
+	ends timestamptz := (date_trunc('month', p_month)::timestamp + interval '1 month') AT TIME ZONE 'UTC';
 BEGIN
 	IF to_regclass(name) IS NULL THEN
-		EXECUTE format('CREATE TABLE %I PARTITION OF orders FOR VALUES FROM (%L) TO (%L)', name, starts, starts + interval '1 month');
+		EXECUTE format('CREATE TABLE %I PARTITION OF orders FOR VALUES FROM (%L) TO (%L)', name, starts, ends);
 	END IF;
 EXCEPTION WHEN duplicate_table THEN
 	NULL;

@@ -145,6 +145,9 @@ t.test('a platform’s national records become its roster, its judged and comple
   const retyped = await post(envelope(company, 'orderMatch', [keyed]), { 'idempotency-key': 'typed-1' })
   t.equal(retyped.statusCode, 422, retyped.body)
   t.equal(retyped.json().code, 'idempotency_key_reused', 'not replayed as if the match had landed')
+  // Envelopes pushed at once are taken in turn, not turned away.
+  const together = await Promise.all([1, 2, 3].map((n) => post(envelope(company, 'orderMatch', [{ Address: 440106, OrderId: `P${n}`, LicenseId: driver, VehicleNo: plate, DistributeTime: 20250307100000 + n }]))))
+  t.same(together.map((r) => [r.statusCode, r.json().applied]), [[201, 1], [201, 1], [201, 1]], 'three envelopes at once all land')
   // The import is read where Location says, by the platform only.
   t.match((await platform.inject({ url: matched.headers.location as string })).json(), { id: matched.json().id, lines: 2 })
   t.equal((await anonymous.inject({ url: matched.headers.location as string })).statusCode, 401)

@@ -287,15 +287,46 @@ t.test('a page of a city’s orders reads the month in the order of its index, a
     t.notOk(shown.includes('"Sort"'), `${name}: no sort`)
     t.ok(shown.includes('orders_2025_03') || shown.includes('orders_default'), `${name}: the month's partition`)
   }
-  // Under Asia/Shanghai the bounds are still UTC midnights: an order of the last hours of a month is in its partition.
+  // Under Asia/Shanghai, or a zone west of UTC with summer time, the bounds are still UTC midnights.
   const bounds = await app.db.transaction(async (tx) => {
     await tx.execute(sql`set local timezone = 'Asia/Shanghai'`)
     await tx.execute(sql`select order_partition('2031-01-01'::date), order_partition('2031-02-01'::date)`)
+    await tx.execute(sql`set local timezone = 'America/New_York'`)
+    await tx.execute(sql`select order_partition('2031-03-01'::date)`)
     await tx.execute(sql`set local timezone = 'UTC'`)
-    return rowsOf<{ bound: string }>(await tx.execute(sql`select pg_get_expr(c.relpartbound, c.oid) as bound from pg_class c where c.relname in ('orders_2031_01', 'orders_2031_02') order by c.relname`))
+    return rowsOf<{ bound: string }>(await tx.execute(sql`select pg_get_expr(c.relpartbound, c.oid) as bound from pg_class c where c.relname in ('orders_2031_01', 'orders_2031_02', 'orders_2031_03') order by c.relname`))
   })
   t.same(bounds.map((b) => b.bound), [
     "FOR VALUES FROM ('2031-01-01 00:00:00+00') TO ('2031-02-01 00:00:00+00')",
-    "FOR VALUES FROM ('2031-02-01 00:00:00+00') TO ('2031-03-01 00:00:00+00')"
+    "FOR VALUES FROM ('2031-02-01 00:00:00+00') TO ('2031-03-01 00:00:00+00')",
+    "FOR VALUES FROM ('2031-03-01 00:00:00+00') TO ('2031-04-01 00:00:00+00')"
   ])
+})
+
+t.test('a zero ride counts once, however its completion arrives; a complaint once, however it is sent', async (t) => {
+  const app = await testApp(t)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const platform = await platformFor(app, enterprise.id)
+  const order = { orderId: 'z1', jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: sampleResidentId('440106', '19880512', 71), plate: samplePlate('粤A', 711) }
+  const send = async (url: string, lines: object[]) => (await platform.inject({ method: 'POST', url, headers: ndjson, payload: body(lines) })).json()
+  t.match(await send('/v1/order-imports', [order]), { applied: 1, findings: {} })
+  t.match(await send('/v1/order-imports', [{ ...order, durationSeconds: 0, distanceMetres: 40 }]), { applied: 1, findings: { zero_ride: 1 } })
+  const later = await send('/v1/order-imports', [{ ...order, durationSeconds: 0, distanceMetres: 40, fareFen: 1000 }])
+  t.same(later.findings, {}, 'the fare sent later does not count the ride again')
+  t.match((await send('/v1/order-imports', [{ ...order, orderId: 'z2', durationSeconds: 0, distanceMetres: 40 }, { ...order, orderId: 'z2', durationSeconds: 0, distanceMetres: 40, fareFen: 900 }])).findings, { zero_ride: 1 }, 'nor within one import')
+  const quality = (await gz.inject({ url: '/v1/compliance/orders/quality?jurisdiction=440100&month=2025-03' })).json()
+  t.match(quality.items, [{ enterpriseId: enterprise.id, orders: 2, zeroRides: 2, findings: ['zero_rides'] }])
+
+  // Handled stays handled; the same complaint to the millisecond or to the second is one.
+  const complaint = { orderId: 'z1', complainedAt: '2025-03-05T12:00:00.250+08:00' }
+  t.match(await send('/v1/complaint-imports', [{ ...complaint, resolved: true }]), { applied: 1 })
+  t.match(await send('/v1/complaint-imports', [{ ...complaint, complainedAt: '2025-03-05T12:00:00+08:00' }]), { applied: 1 })
+  const stored = rowsOf<{ resolved: boolean }>(await app.db.execute(sql`select resolved from order_complaints`))
+  t.same(stored, [{ resolved: true }], 'one complaint, still handled')
+  t.match((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json(), { complaints: 1 })
+
+  // A platform with complaints but no orders in a month is not ranked for it.
+  t.match(await send('/v1/complaint-imports', [{ orderId: 'z1', complainedAt: '2025-04-02T09:00:00+08:00' }]), { applied: 1 })
+  t.same((await gz.inject({ url: '/v1/compliance/orders/ranking?jurisdiction=440100&month=2025-04' })).json().items, [])
 })

@@ -94,11 +94,14 @@ export function connectPostgres (config: Config, log: FastifyBaseLogger): Databa
     query_timeout: config.DB_STATEMENT_TIMEOUT_MS + 1000,
     idle_in_transaction_session_timeout: config.DB_STATEMENT_TIMEOUT_MS * 2,
     keepAlive: true,
-    application_name: 'platform-oversight-api',
-    // No JIT: its compilation cost 0.6 s a statement whenever the planner's estimate passed
-    // jit_above_cost (a batch of orders judged against the register), on statements that run in
-    // milliseconds; this service's statements are all short.
-    options: '-c jit=off'
+    application_name: 'platform-oversight-api'
+  })
+  // No JIT: its compilation cost 0.6 s a statement whenever the planner's estimate passed
+  // jit_above_cost (a batch of orders judged against the register), on statements that run in
+  // milliseconds; this service's statements are all short. Set per session rather than as a
+  // startup option, which a pooler such as PgBouncer refuses; an import's batch sets it again.
+  pool.on('connect', (client) => {
+    client.query('set jit = off').catch((err: unknown) => log.warn({ err }, 'could not turn JIT off on a new connection'))
   })
   // A connection dropped while idle (database restart) must not take the process down.
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'))

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Database } from '../../db/client.js'
 import type { ModuleOptions } from '../../lib/module.js'
+import { ProblemError } from '../../lib/problems.js'
 import { clientGone } from '../../plugins/errors.js'
 import { runImport, type ImportDefinition } from './engine.js'
 import { firstErrors, importPath, importSlots, importToApi, openImport } from './resource.js'
@@ -11,6 +12,19 @@ export interface ImportRouteOptions { auditTrail: boolean, maxImportLines: numbe
 /** A module's import route options, from the configuration. */
 export function importOptions ({ config, auditTrail }: ModuleOptions): ImportRouteOptions {
   return { auditTrail, maxImportLines: config.IMPORT_MAX_LINES, maxConcurrentImports: config.IMPORT_MAX_CONCURRENT, minImportBytesPerMinute: config.IMPORT_MIN_BYTES_PER_MINUTE }
+}
+
+/** Takes a slot, retrying while the tenant's running import holds it, for up to `waitMs`. */
+async function takeSlot<T> (take: () => T, waitMs: number): Promise<T> {
+  const until = Date.now() + waitMs
+  for (;;) {
+    try {
+      return take()
+    } catch (err) {
+      if (!(err instanceof ProblemError && err.code === 'import_already_running') || Date.now() >= until) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
 }
 
 // One instance's import slots, shared by every kind of import (one per database handle, so one per app).
@@ -32,10 +46,13 @@ export function importRunner (app: FastifyInstance, opts: ImportRouteOptions) {
   let slots = slotsOf.get(app.db)
   if (!slots) slotsOf.set(app.db, slots = importSlots(opts.maxConcurrentImports))
   const held = slots
-  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable, bodyTag?: string) => {
+  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable, options: { bodyTag?: string, waitMs?: number } = {}) => {
+    const { bodyTag, waitMs = 0 } = options
     const key = request.headers['idempotency-key'] as string | undefined
-    // Held while this request works on its import, whatever becomes of the connection.
-    const slot = held.take(request.principal, key)
+    // Held while this request works on its import, whatever becomes of the connection. A short
+    // import (an envelope of records) waits a little for its tenant's running one to end, rather
+    // than being turned away at once: platforms push envelopes back to back.
+    const slot = await takeSlot(() => held.take(request.principal, key), waitMs)
     try {
       const outcome = await runImport(definition, {
         db: app.db,

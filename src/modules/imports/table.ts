@@ -27,7 +27,7 @@ export const imports = pgTable('imports', {
   lines: integer('lines').notNull().default(0),
   applied: integer('applied').notNull().default(0),
   rejected: integer('rejected').notNull().default(0),
-  /** What the data-quality checks found in the lines applied, counted by finding (zero_ride…): not refused, but for the sender to look at. */
+  /** What the data-quality checks found in this import's lines, applied (zero_ride) or refused (implausible_time…), counted by finding. */
   findings: jsonb('findings').$type<Record<string, number>>().notNull().default({}),
   startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

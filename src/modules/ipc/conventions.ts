@@ -131,7 +131,8 @@ export function ipcPlateColour (value: unknown, field = 'PlateColor'): Read<Plat
 export function ipcAmount (value: unknown, field: string, unit: string, factor: number, max: number): Read<number> {
   const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : NaN
   if (!Number.isFinite(number) || number < 0) return ipcFailure(field, 'not_an_amount', `${field} is a non-negative number of ${unit}; ${shown(value)} is not`)
-  const scaled = Math.round(number * factor)
+  // Rounded to the unit after a float's last digits are dropped: 1.005 yuan is 101 fen, not 100.
+  const scaled = Math.round(Number((number * factor).toFixed(6)))
   if (scaled > max) return ipcFailure(field, 'too_large', `${field} ${number} ${unit} is more than one ride can be (at most ${max / factor})`)
   return { value: scaled }
 }

@@ -1,16 +1,14 @@
-import { sql } from 'drizzle-orm'
-import { rowsOf, type Database } from '../../db/client.js'
 import type { ProblemDetail } from '../../lib/problems.js'
 import { validationDetails } from '../../plugins/errors.js'
 import { validatorFor, type CheckedRow, type ImportDefinition, type ParsedLine } from '../imports/engine.js'
 import { platformCity, platformRules } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
 import { complaintImport, ComplaintLineSchema } from '../orders/complaints.js'
-import { orderImport, ordersUnder } from '../orders/import.js'
+import { latestMatches, orderImport } from '../orders/import.js'
 import { OrderLineSchema } from '../orders/schemas.js'
 import { rosterImport } from '../rosters/import.js'
 import { RosterLineSchema } from '../rosters/schemas.js'
-import { checkOtherDates, recordTypes, type IpcRecord, type IpcType, type MatchedOrder, type RecordType } from './records.js'
+import { checkOtherDates, recordTypes, type IpcRecord, type IpcType, type RecordType } from './records.js'
 
 // A national envelope's records, imported as the native lines they map to: the same import, the
 // same checks and the same writes as the native format, with every failure named by the national
@@ -45,14 +43,6 @@ function nationalNames (fields: Record<string, string>) {
   return (errors: LineError[]): LineError[] => errors.map((e) => ({ ...e, errors: e.errors.map(detail) }))
 }
 
-/** The orders the platform matched under these ids, as received (the latest match, should an id name several). */
-async function matchedOrders (db: Database, enterpriseId: string, ids: string[]): Promise<Map<string, MatchedOrder>> {
-  const rows = rowsOf<{ order_id: string, origin_code: string, matched_at: string | Date }>(await db.execute(sql`
-    select distinct on (order_id) order_id, origin_code, matched_at from ${ordersUnder(enterpriseId, ids)}
-    order by order_id, matched_at desc`))
-  return new Map(rows.map((r) => [r.order_id, { originCode: r.origin_code, matchedAt: new Date(r.matched_at).toISOString() }]))
-}
-
 /** A record that is checked and acknowledged, with nothing of it kept (orderCreate). */
 interface Acknowledged { acknowledged: true, cityCode: string }
 const isAcknowledged = (row: object): row is CheckedRow<Acknowledged> => 'acknowledged' in row
@@ -82,8 +72,8 @@ export function ipcImport (type: IpcType, companyId: string): AnyDefinition {
         async check (lines: Array<ParsedLine<IpcRecord>>) {
           const orders = type === 'operatePay'
             // Only ids an order can have are looked up (one with a NUL is refused by its line's check).
-            ? await matchedOrders(ctx.db, ctx.principal.enterpriseId!, [...new Set(lines.map((l) => String(l.input.OrderId)).filter((id) => orderIdPattern.test(id)))])
-            : new Map<string, MatchedOrder>()
+            ? await latestMatches(ctx.db, ctx.principal.enterpriseId!, [...new Set(lines.map((l) => String(l.input.OrderId)).filter((id) => orderIdPattern.test(id)))])
+            : new Map<string, { originCode: string, matchedAt: Date }>()
           const rules = type === 'orderCreate' ? await rulesNow() : undefined
           const mapped: Array<ParsedLine<unknown>> = []
           const acknowledged: Array<CheckedRow<Acknowledged>> = []
@@ -98,7 +88,8 @@ export function ipcImport (type: IpcType, companyId: string): AnyDefinition {
               errors.push({ line, ...other.failure })
               continue
             }
-            const native = spec.map(input, orders.get(String(input.OrderId)))
+            const matched = orders.get(String(input.OrderId))
+            const native = spec.map(input, matched && { originCode: matched.originCode, matchedAt: matched.matchedAt.toISOString() })
             if (native.failure) {
               errors.push({ line, ...native.failure })
             } else if (native.value === null) {

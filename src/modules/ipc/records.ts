@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox'
 import type { ComplaintLine } from '../orders/complaints.js'
+import { aheadMs, implausiblyEarly } from '../orders/rules.js'
 import type { OrderLine } from '../orders/schemas.js'
 import type { RosterLine } from '../rosters/schemas.js'
 import { ipcAmount, ipcCoordinates, ipcDate, ipcFailure, ipcFlag, ipcPlateColour, ipcRegion, ipcSeconds, ipcTime, type IpcFailure, type Read } from './conventions.js'
@@ -63,8 +64,8 @@ function rosterLine (r: IpcRecord): Read<{ flag: RosterLine['flag'], jurisdictio
   if (got.failure) return got
   const { flag, jurisdictionCode, updated, serviceFrom } = got.values
   // When the platform changed the record: a time that has been, and not a default.
-  if (updated < '2010') return ipcFailure('UpdateTime', 'implausible_time', `UpdateTime ${String(r.UpdateTime)} is before 2010: a default (such as 1970-01-01), not when the record was changed`)
-  if (Date.parse(updated) > Date.now() + 10 * 60_000) return ipcFailure('UpdateTime', 'in_the_future', `UpdateTime ${String(r.UpdateTime)} is in the future: it is when the platform changed the record`)
+  if (implausiblyEarly(updated)) return ipcFailure('UpdateTime', 'implausible_time', `UpdateTime ${String(r.UpdateTime)} is before 2010: a default (such as 1970-01-01), not when the record was changed`)
+  if (Date.parse(updated) > Date.now() + aheadMs) return ipcFailure('UpdateTime', 'in_the_future', `UpdateTime ${String(r.UpdateTime)} is in the future: it is when the platform changed the record`)
   // A record taken off (Flag 3) was last in service on the day it was changed.
   return { value: { flag, jurisdictionCode, ...(serviceFrom ? { serviceFrom } : {}), ...(flag === 'delete' ? { serviceUntil: updated.slice(0, 10) } : {}) } }
 }
@@ -104,7 +105,8 @@ const driver: RecordType<'baseInfoDriver'> = {
     UpdateTime: updateTime
   }),
   fields: { jurisdictionCode: 'Address', idNumber: 'LicenseId', certificateNumber: 'CertificateNo', serviceFrom: 'RegisterDate', serviceUntil: 'UpdateTime', flag: 'Flag' },
-  dates: ['DriverBirthday', 'GetDriverLicenseDate', 'DriverLicenseOn', 'DriverLicenseOff', 'NetworkCarIssueDate', 'GetNetworkCarProofDate', 'NetworkCarProofOn', 'NetworkCarProofOff', 'ContractOn', 'ContractOff'],
+  // DriverBirthday is the driver's personal data, neither kept nor checked (a check would quote it).
+  dates: ['GetDriverLicenseDate', 'DriverLicenseOn', 'DriverLicenseOff', 'NetworkCarIssueDate', 'GetNetworkCarProofDate', 'NetworkCarProofOn', 'NetworkCarProofOff', 'ContractOn', 'ContractOff'],
   times: [],
   map (r) {
     const base = rosterLine(r)
@@ -134,7 +136,7 @@ const orderCreate: RecordType<'orderCreate'> = {
   map (r) {
     const got = read({ at: ipcTime(r.OrderTime, 'OrderTime'), where: ipcRegion(r.Address, 'Address'), coordinates: coordinates(r, [['DepLongitude', 'DepLatitude'], ['DestLongitude', 'DestLatitude']]) })
     if (got.failure) return got
-    if (got.values.at < '2010') return ipcFailure('OrderTime', 'implausible_time', `OrderTime ${String(r.OrderTime)} is before 2010: a default (such as 1970-01-01), not the time of an order`, 'invalid_order_times')
+    if (implausiblyEarly(got.values.at)) return ipcFailure('OrderTime', 'implausible_time', `OrderTime ${String(r.OrderTime)} is before 2010: a default (such as 1970-01-01), not the time of an order`, 'invalid_order_times')
     return { value: null }
   }
 }
@@ -201,7 +203,7 @@ const operatePay: RecordType<'operatePay'> = {
     })
     if (got.failure) return got
     const { paidAt, coordinates: _, ...completion } = got.values
-    if (paidAt !== undefined && paidAt < '2010') return ipcFailure('PayTime', 'implausible_time', `PayTime ${String(r.PayTime)} is before 2010: a default (such as 1970-01-01), not the time of a payment`, 'invalid_order_times')
+    if (paidAt !== undefined && implausiblyEarly(paidAt)) return ipcFailure('PayTime', 'implausible_time', `PayTime ${String(r.PayTime)} is before 2010: a default (such as 1970-01-01), not the time of a payment`, 'invalid_order_times')
     if (!order) return ipcFailure('OrderId', 'order_not_matched', `no orderMatch of order ${String(r.OrderId)} was received: send the match before the payment`, 'order_not_matched')
     return { value: { orderId: String(r.OrderId), jurisdictionCode: order.originCode, matchedAt: order.matchedAt, driverIdNumber: String(r.LicenseId), plate: String(r.VehicleNo), ...completion } }
   }

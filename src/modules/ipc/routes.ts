@@ -17,7 +17,7 @@ import { ipcTypes, recordTypes, type IpcType } from './records.js'
 // The national interface's envelope, taken as platforms push it to the Ministry's platform today.
 
 /** What one envelope may hold: the national senders push a few hundred records at a time. */
-export const ipcLimits = { records: 10_000, bodyBytes: 16 * 1024 * 1024 }
+export const ipcLimits = { records: 10_000, bodyBytes: 16 * 1024 * 1024, waitForSlotMs: 10_000 }
 
 const records = (type: IpcType) => Type.Optional(Type.Array(Type.Ref((recordTypes[type].schema as { $id: string }).$id), {
   maxItems: ipcLimits.records,
@@ -107,7 +107,7 @@ export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opt
         'Takes the envelope `{CompanyId, IPCType, <IPCType>: [records]}` of the Ministry of Transport’s ride-hailing regulatory data interface as platforms push it today, and maps each record to the line of the native import it is: `baseInfoVehicle` and `baseInfoDriver` to the roster (as POST /v1/roster-imports; Flag 1 add, 2 update, 3 delete), `orderMatch` and `operatePay` to orders (as POST /v1/order-imports: the match is judged at DistributeTime, the payment completes it), `ratedPassengerComplaint` to the complaints counted per platform (as POST /v1/complaint-imports). `orderCreate` is checked and acknowledged, nothing of it kept: it names no driver or vehicle, and the order is kept from its match.',
         'Times are YYYYMMDDhhmmss and dates YYYYMMDD, in China Standard Time, as numbers or strings; region codes GB/T 2260; kilometres and yuan become metres and fen. Coordinates (integer micro-degrees, with their Encrypt datum) are checked and dropped: no coordinate, name, phone number or address is kept, and the driver’s LicenseId (the resident ID number) is hashed on arrival.',
         'CompanyId is your enterprise’s unified social credit code; an envelope of another company is refused (403 company_mismatch), as is a record naming another. The envelope is one import of its kind: the answer is that import, whose line n is record n of the array, with every refused record’s problem code and the pointer of the national field; valid records land. Idempotency-Key as on the native imports: the same key and envelope replay the answer.',
-        `At most ${ipcLimits.records} records and ${ipcLimits.bodyBytes / 1024 / 1024} MiB an envelope.`
+        `At most ${ipcLimits.records} records and ${ipcLimits.bodyBytes / 1024 / 1024} MiB an envelope. A platform's envelopes are taken one at a time, like its imports: one sent while another is being taken waits up to ${ipcLimits.waitForSlotMs / 1000} s for its turn, then gets 409 import_already_running (with Retry-After).`
       ].join('\n\n'),
       headers: IdempotencyHeaders,
       body: { $ref: 'IpcEnvelope' },
@@ -126,6 +126,6 @@ export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opt
     }
     const lines = Readable.from(records.map((r) => Buffer.from(`${JSON.stringify(r)}\n`)), { objectMode: false })
     // The type is part of what the body is: the same records under another IPCType are another import.
-    return run(ipcImport(type, companyId), request, reply, lines, `IPCType ${type}`)
+    return run(ipcImport(type, companyId), request, reply, lines, { bodyTag: `IPCType ${type}`, waitMs: ipcLimits.waitForSlotMs })
   })
 }

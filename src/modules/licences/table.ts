@@ -42,8 +42,8 @@ export const licences = pgTable('licences', {
   index('licences_id_idx').on(t.id),
   index('licences_number_idx').on(t.number),
   // With the id: an order's judging reads the newest certificate of a plate or a driver straight off the index, without a sort.
-  index('licences_plate_idx').on(t.plate, t.id).where(sql`${t.plate} is not null`),
-  index('licences_driver_idx').on(t.driverIdHash, t.id).where(sql`${t.driverIdHash} is not null`),
+  index('licences_plate_id_idx').on(t.plate, t.id).where(sql`${t.plate} is not null`),
+  index('licences_driver_id_idx').on(t.driverIdHash, t.id).where(sql`${t.driverIdHash} is not null`),
   index('licences_enterprise_idx').on(t.enterpriseId, t.id),
   // Expiring soonest first, keyset-paged on (valid_until, id); also serves ranges on valid_until alone.
   index('licences_valid_until_id_idx').on(t.validUntil, t.id),

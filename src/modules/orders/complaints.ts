@@ -1,13 +1,12 @@
 import { sql } from 'drizzle-orm'
 import { Type, type Static } from 'typebox'
-import { rowsOf, type Database } from '../../db/client.js'
 import type { ProblemCode } from '../../lib/problems.js'
 import { dateIn } from '../licences/lifecycle.js'
 import type { ImportDefinition } from '../imports/engine.js'
 import { platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
-import { ordersUnder } from './import.js'
-import { earliestMatch } from './rules.js'
+import { latestMatches } from './import.js'
+import { aheadMs, implausiblyEarly } from './rules.js'
 import { instant } from './schemas.js'
 
 // Passengers' complaints about a platform's orders (the national ratedPassengerComplaint), counted
@@ -17,7 +16,7 @@ import { instant } from './schemas.js'
 export const ComplaintLineSchema = Type.Object({
   orderId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$', description: 'The order complained about: one the platform has sent (its city is the order’s)' }),
   complainedAt: instant('When the passenger complained'),
-  resolved: Type.Optional(Type.Boolean({ description: 'Whether the platform has handled it (the national Result given); false by default. Sent again with true once handled' }))
+  resolved: Type.Optional(Type.Boolean({ description: 'Whether the platform has handled it (the national Result given); false by default. Sent again with true once handled; once handled it stays so' }))
 }, {
   $id: 'ComplaintLine',
   additionalProperties: false,
@@ -31,14 +30,6 @@ interface CheckedComplaint { orderId: string, complainedAt: string, cityCode: st
 
 const fail = (code: ProblemCode, pointer: string, detail: string, message: string) => ({ code, errors: [{ in: 'body' as const, pointer, code: detail, message }] })
 
-/** The orders the platform sent under these ids: the city each counts in and its match (the latest, should an id name several). */
-async function ordersNamed (db: Database, enterpriseId: string, ids: string[]) {
-  const rows = rowsOf<{ order_id: string, city_code: string, matched_at: string | Date }>(await db.execute(sql`
-    select distinct on (order_id) order_id, city_code, matched_at from ${ordersUnder(enterpriseId, ids)}
-    order by order_id, matched_at desc`))
-  return new Map(rows.map((r) => [r.order_id, { cityCode: r.city_code, matchedAt: new Date(r.matched_at) }]))
-}
-
 export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> = {
   kind: 'complaints',
   entityType: 'complaint_import',
@@ -50,16 +41,17 @@ export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> 
     const enterpriseId = ctx.principal.enterpriseId!
     return {
       async check (lines) {
-        const orders = await ordersNamed(ctx.db, enterpriseId, [...new Set(lines.map((l) => l.input.orderId))])
+        const orders = await latestMatches(ctx.db, enterpriseId, [...new Set(lines.map((l) => l.input.orderId))])
         const now = Date.now()
         const rows: Array<CheckedComplaint & { line: number }> = []
         const errors: LineError[] = []
         for (const { line, input } of lines) {
-          const at = new Date(input.complainedAt)
+          // To the second, as the national interface gives it: the same complaint sent both ways is one complaint.
+          const at = new Date(Math.floor(Date.parse(input.complainedAt) / 1000) * 1000)
           const order = orders.get(input.orderId)
-          const failure = at.getTime() < Date.parse(earliestMatch)
+          const failure = implausiblyEarly(at)
             ? fail('invalid_order_times', '/complainedAt', 'implausible_time', `complainedAt ${input.complainedAt} is before 2010: a default (such as 1970-01-01), not the time of a complaint`)
-            : at.getTime() > now + 10 * 60_000
+            : at.getTime() > now + aheadMs
               ? fail('invalid_order_times', '/complainedAt', 'in_the_future', `complainedAt ${input.complainedAt} is in the future`)
               : !order
                   ? fail('order_not_matched', '/orderId', 'order_not_matched', `no order ${input.orderId} of yours was received: send the order (its match) before a complaint about it`)
@@ -86,9 +78,10 @@ export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> 
           ), written as (
             insert into order_complaints as c (enterprise_id, order_id, complained_at, city_code, complaint_day, resolved, import_id, import_line)
             select distinct on (order_id, complained_at) ${enterpriseId}::uuid, order_id, complained_at, city_code, complaint_day, resolved, ${importId}::uuid, line
-            from input order by order_id, complained_at, line desc
-            on conflict (enterprise_id, order_id, complained_at) do update set resolved = excluded.resolved, import_id = excluded.import_id, updated_at = now()
-              where c.resolved is distinct from excluded.resolved
+            from input order by order_id, complained_at, resolved desc, line desc
+            -- Once handled, handled: a resend without Result does not undo it.
+            on conflict (enterprise_id, order_id, complained_at) do update set resolved = true, import_id = excluded.import_id, import_line = excluded.import_line, updated_at = now()
+              where excluded.resolved and not c.resolved
             returning city_code, complaint_day, (xmax = 0) as inserted
           )
           insert into order_compliance_daily as d (city_code, day, enterprise_id, complaints)

@@ -29,6 +29,14 @@ const zeroRide = sql.raw('coalesce(duration_s = 0 and distance_m < 100, false)')
 export const ordersUnder = (enterpriseId: string, ids: string[]) =>
   sql`unnest(${param(ids)}::text[]) as i(id) cross join lateral (select * from orders o where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = i.id offset 0) o`
 
+/** The latest match of each of these order ids the platform sent: where it started, the city it counts in, and when. */
+export async function latestMatches (db: Database, enterpriseId: string, ids: string[]): Promise<Map<string, { originCode: string, cityCode: string, matchedAt: Date }>> {
+  const rows = rowsOf<{ order_id: string, origin_code: string, city_code: string, matched_at: string | Date }>(await db.execute(sql`
+    select distinct on (order_id) order_id, origin_code, city_code, matched_at from ${ordersUnder(enterpriseId, ids)}
+    order by order_id, matched_at desc`))
+  return new Map(rows.map((r) => [r.order_id, { originCode: r.origin_code, cityCode: r.city_code, matchedAt: new Date(r.matched_at) }]))
+}
+
 /** The orders the platform already sent under these ids (any match time). */
 async function knownOrders (tx: Database, enterpriseId: string, ids: string[]): Promise<Map<string, Known>> {
   const rows = rowsOf<{ order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }>(await tx.execute(sql`
@@ -125,15 +133,19 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
   return { inserted: result!.inserted, zeroRides: result!.zero_rides }
 }
 
-/** Fills in the completion of orders already known (their verdict stands: it was judged at the match), and counts the zero rides it shows. */
-async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: CheckedOrder[]): Promise<number> {
+/**
+ * Fills in the completion of orders already known (their verdict stands: it was judged at the
+ * match), and counts the zero rides it shows: only where this completes the ride's time and
+ * distance, so that a ride counted once (a fare sent later, say) is not counted again.
+ */
+async function complete (tx: Database, enterpriseId: string, importId: string | null, orders: Array<CheckedOrder & { rideKnown: boolean }>): Promise<number> {
   const [result] = rowsOf<{ zero_rides: number }>(await tx.execute(sql`
     with completed as (
       update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
-      from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${completion(orders)})
-        as u(order_id, matched_at, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+      from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${param(orders.map((o) => o.rideKnown))}::boolean[], ${completion(orders)})
+        as u(order_id, matched_at, ride_known, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
       where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at
-      returning o.city_code, o.match_day, ${zeroRideOf('o')} as zero_ride
+      returning o.city_code, o.match_day, ${zeroRideOf('o')} and not u.ride_known as zero_ride
     ), counted as (
       update order_compliance_daily d set zero_ride = d.zero_ride + c.n
       from (select city_code, match_day, count(*) filter (where zero_ride) as n from completed group by city_code, match_day) c
@@ -209,7 +221,11 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           applied += inserted.inserted
           zeroRides += inserted.zeroRides
         }
-        if (completed.size) zeroRides += await complete(tx, enterpriseId, importId, [...completed.values()])
+        if (completed.size) {
+          // Whether the order's ride (its time and distance) was recorded before this batch, and so already counted.
+          const rideKnown = (o: CheckedOrder) => { const k = known.get(o.orderId)!; return k.durationS !== null && k.distanceM !== null }
+          zeroRides += await complete(tx, enterpriseId, importId, [...completed.values()].map((o) => ({ ...o, rideKnown: rideKnown(o) })))
+        }
         return { applied, errors, findings: { zero_ride: zeroRides } }
       },
       jurisdictionsOf: (rows) => [...new Set(rows.map((r) => r.cityCode))]

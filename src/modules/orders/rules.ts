@@ -31,7 +31,10 @@ const fail = (code: ProblemCode, pointer: string, detail: string, message: strin
 /** The earliest match time taken: the national interface's zero (1970-01-01) and other defaults are not times. */
 export const earliestMatch = '2010-01-01T00:00:00Z'
 /** How far ahead of this service's clock a match time may be (a platform's clock drifts). */
-const aheadMs = 10 * 60_000
+export const aheadMs = 10 * 60_000
+
+/** Whether an instant is before the earliest taken: a default (1970-01-01), not a time of this service's data. */
+export const implausiblyEarly = (at: string | Date) => new Date(at).getTime() < Date.parse(earliestMatch)
 
 const iso = (value: string | undefined) => value === undefined ? null : new Date(value).toISOString()
 

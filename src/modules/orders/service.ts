@@ -72,7 +72,9 @@ async function rankingOf (db: Database, city: Jurisdiction, month: string, only?
     select d.enterprise_id, e.name_zh, ${sums}
     from order_compliance_daily d join enterprises e on e.id = d.enterprise_id
     where d.city_code = ${city.code} and d.day between ${from}::date and ${to}::date ${only ? sql`and d.enterprise_id = ${only}::uuid` : sql``}
-    group by d.enterprise_id, e.name_zh`))
+    group by d.enterprise_id, e.name_zh
+    -- A day's row may hold only complaints: a platform is ranked on its orders.
+    having sum(d.orders) > 0`))
   const items = rows.map((r) => ({ enterpriseId: r.enterprise_id, enterpriseName: r.name_zh, ...figuresToApi(r) }))
     .sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1) || b.orders - a.orders || a.enterpriseName.localeCompare(b.enterpriseName, 'zh'))
   let rank = 0
