@@ -145,6 +145,18 @@ t.test('a platform’s national records become its roster, its judged and comple
   const retyped = await post(envelope(company, 'orderMatch', [keyed]), { 'idempotency-key': 'typed-1' })
   t.equal(retyped.statusCode, 422, retyped.body)
   t.equal(retyped.json().code, 'idempotency_key_reused', 'not replayed as if the match had landed')
+  // The CompanyId the Ministry assigned, once its regulator records it, names the enterprise too.
+  const patched = await gz.inject({ method: 'PATCH', url: `/v1/enterprises/${enterprise.id}`, headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }, payload: { ipcCompanyId: 'gz-test-mobility' } })
+  t.equal(patched.statusCode, 200, patched.body)
+  t.equal(patched.json().ipcCompanyId, 'gz-test-mobility')
+  const byMinistryId = await post(envelope('gz-test-mobility', 'orderMatch', [{ Address: 440106, OrderId: 'M9', LicenseId: driver, VehicleNo: plate, DistributeTime: 20250306100000 }]))
+  t.match(byMinistryId.json(), { applied: 1, rejected: 0 }, byMinistryId.body)
+  const other = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const taken = await gz.inject({ method: 'PATCH', url: `/v1/enterprises/${other.id}`, headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }, payload: { ipcCompanyId: 'gz-test-mobility' } })
+  t.equal(taken.statusCode, 409)
+  t.match(taken.json(), { code: 'company_id_taken', errors: [{ pointer: '/ipcCompanyId' }] })
+  const twice = await gz.inject({ method: 'POST', url: '/v1/enterprises', payload: { uscc: '91440106MA59999994', nameZh: '广州重复出行科技有限公司', sectors: ['ride_hailing'], jurisdictionCodes: ['440106'], ipcCompanyId: 'gz-test-mobility' } })
+  t.equal(twice.json().code, twice.statusCode === 400 ? 'invalid_uscc' : 'company_id_taken', twice.body)
   // Envelopes pushed at once are taken in turn, not turned away.
   const together = await Promise.all([1, 2, 3].map((n) => post(envelope(company, 'orderMatch', [{ Address: 440106, OrderId: `P${n}`, LicenseId: driver, VehicleNo: plate, DistributeTime: 20250307100000 + n }]))))
   t.same(together.map((r) => [r.statusCode, r.json().applied]), [[201, 1], [201, 1], [201, 1]], 'three envelopes at once all land')

@@ -29,6 +29,7 @@ export const catalogue = {
   not_found: { status: 404, title: 'No such resource' },
   route_not_found: { status: 404, title: 'No such route' },
   uscc_already_registered: { status: 409, title: 'An enterprise with this USCC is already registered' },
+  company_id_taken: { status: 409, title: 'Another enterprise holds this national CompanyId' },
   agency_name_taken: { status: 409, title: 'An agency with this name already exists in the jurisdiction' },
   licence_number_taken: { status: 409, title: 'A licence of this type with this number already exists in the jurisdiction' },
   invalid_status_transition: { status: 409, title: 'The status cannot change that way' },

@@ -73,7 +73,7 @@ export const enterpriseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateEnterpriseBody,
-      response: { 200: described('Changed; the ETag header is the new version', enterprise, ['ETag']), ...problemResponses(404, 422) }
+      response: { 200: described('Changed; the ETag header is the new version', enterprise, ['ETag']), ...problemResponses(404, 409, 422) }
     }
   }, async (request, reply) => app.write(request, reply, async (tx, audit) => {
     const body = await updateEnterprise(tx, request.params.id, expectedVersion(request), request.body, context(request, audit))

@@ -7,6 +7,7 @@ const Sector = StringEnum(sectors, { description: 'ride_hailing (网约车), bik
 const Status = StringEnum(enterpriseStatuses, { description: 'active, suspended (may resume) or exited (final)' })
 const NameZh = Type.String({ minLength: 1, maxLength: 200, description: 'Registered legal name in Chinese', examples: ['广州示例出行科技有限公司'] })
 const NameEn = Nullable(Type.String({ minLength: 1, maxLength: 200 }), { description: 'English name, if any', examples: ['Guangzhou Example Mobility Technology Co., Ltd.'] })
+const IpcCompanyId = Nullable(Type.String({ minLength: 1, maxLength: 32, pattern: '^[\\x21-\\x7E]+$' }), { description: 'The CompanyId the Ministry of Transport assigned it for the ride-hailing data interface (公司标识), if any: envelopes to POST /v1/ipc may name it by this or by its USCC. Unique', examples: ['kuaixing'] })
 const Sectors = Type.Array(Sector, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Sectors it operates in' })
 const JurisdictionCodes = Type.Array(JurisdictionCode('GB/T 2260 code'), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Divisions it operates in; an abolished code is recorded as its successor' })
 
@@ -15,6 +16,7 @@ const enterprise = {
   uscc: example.uscc,
   nameZh: example.enterpriseNameZh,
   nameEn: example.enterpriseNameEn,
+  ipcCompanyId: 'kuaixing',
   sectors: ['ride_hailing'],
   jurisdictionCodes: ['440106', '440112'],
   status: 'active',
@@ -29,6 +31,7 @@ export const EnterpriseSchema = Type.Object({
   uscc: Type.String({ minLength: 18, maxLength: 18, description: 'Unified Social Credit Code (GB 32100-2015)', examples: [example.uscc] }),
   nameZh: NameZh,
   nameEn: NameEn,
+  ipcCompanyId: IpcCompanyId,
   sectors: Sectors,
   jurisdictionCodes: JurisdictionCodes,
   status: Status,
@@ -44,6 +47,7 @@ export const CreateEnterpriseBody = Type.Object({
   uscc: Type.String({ minLength: 1, maxLength: 64, description: 'Unified Social Credit Code; lower case is accepted and stored upper case' }),
   nameZh: NameZh,
   nameEn: Type.Optional(NameEn),
+  ipcCompanyId: Type.Optional(IpcCompanyId),
   sectors: Sectors,
   jurisdictionCodes: JurisdictionCodes
 }, {
@@ -56,6 +60,7 @@ export type CreateEnterprise = Static<typeof CreateEnterpriseBody>
 export const UpdateEnterpriseBody = Type.Object({
   nameZh: Type.Optional(NameZh),
   nameEn: Type.Optional(NameEn),
+  ipcCompanyId: Type.Optional(IpcCompanyId),
   sectors: Type.Optional(Sectors),
   jurisdictionCodes: Type.Optional(JurisdictionCodes)
 }, { additionalProperties: false, minProperties: 1, description: 'Fields to change (JSON merge patch); the USCC and the status do not change here', examples: [{ jurisdictionCodes: ['440106', '440112', '440111'] }] })

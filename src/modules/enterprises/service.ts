@@ -50,6 +50,7 @@ export function enterpriseToApi (row: EnterpriseRow, extraWarnings: Warnings = [
     uscc: row.uscc,
     nameZh: row.nameZh,
     nameEn: row.nameEn,
+    ipcCompanyId: row.ipcCompanyId,
     sectors: row.sectors as EnterpriseApi['sectors'],
     jurisdictionCodes: row.jurisdictionCodes,
     status: row.status,
@@ -78,6 +79,20 @@ export function enterprisePath (id: string): string {
 }
 
 /** The USCC is taken; the existing enterprise is named only to a caller who may read it. */
+function companyIdTaken (companyId: string): ProblemError {
+  return new ProblemError('company_id_taken', `Another enterprise is known to the national data interface as ${companyId}`, {
+    errors: [{ in: 'body', pointer: '/ipcCompanyId', code: 'company_id_taken', message: 'another enterprise holds this CompanyId' }]
+  })
+}
+
+/** A Ministry CompanyId names one enterprise. */
+async function assertCompanyIdFree (tx: Database, companyId: string) {
+  const [holder] = await tx.select({ id: enterprises.id }).from(enterprises).where(eq(enterprises.ipcCompanyId, companyId))
+  if (holder) throw companyIdTaken(companyId)
+}
+
+const constraintOf = (err: unknown) => (err as { constraint?: string, cause?: { constraint?: string } }).constraint ?? (err as { cause?: { constraint?: string } }).cause?.constraint
+
 function alreadyRegistered (uscc: string, existingId?: string): ProblemError {
   return new ProblemError('uscc_already_registered', `An enterprise with USCC ${uscc} is already registered`, {
     ...(existingId ? { existing: enterprisePath(existingId) } : {}),
@@ -98,6 +113,7 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
   assertWithinJurisdiction(ctx.principal, places.codes, '/jurisdictionCodes')
   const [existing] = await tx.select({ id: enterprises.id, jurisdictionCodes: enterprises.jurisdictionCodes }).from(enterprises).where(eq(enterprises.uscc, uscc))
   if (existing) throw alreadyRegistered(uscc, canSeeEnterprise(ctx.principal, existing) ? existing.id : undefined)
+  if (input.ipcCompanyId) await assertCompanyIdFree(tx, input.ipcCompanyId)
   const id = uuidv7()
   let row: EnterpriseRow | undefined
   try {
@@ -106,11 +122,12 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
       uscc,
       nameZh: input.nameZh,
       nameEn: input.nameEn ?? null,
+      ipcCompanyId: input.ipcCompanyId ?? null,
       sectors: input.sectors,
       jurisdictionCodes: places.codes
     }).returning()
   } catch (err) {
-    if (uniqueViolation(err)) throw alreadyRegistered(uscc)
+    if (uniqueViolation(err)) throw input.ipcCompanyId && constraintOf(err) === 'enterprises_ipc_company_unique' ? companyIdTaken(input.ipcCompanyId) : alreadyRegistered(uscc)
     throw err
   }
   await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', enterpriseVersion: 1, requestId: ctx.requestId })
@@ -153,6 +170,7 @@ async function updateAtVersion (tx: Database, current: EnterpriseRow, expected: 
 export async function updateEnterprise (tx: Database, id: string, expected: number | '*', patch: UpdateEnterprise, ctx: WriteContext): Promise<EnterpriseApi> {
   const places = patch.jurisdictionCodes ? resolveJurisdictions(ctx.jurisdictions, patch.jurisdictionCodes, '/jurisdictionCodes') : undefined
   const current = await lockEnterprise(tx, id, ctx.principal)
+  if (patch.ipcCompanyId && patch.ipcCompanyId !== current.ipcCompanyId) await assertCompanyIdFree(tx, patch.ipcCompanyId)
   if (places) {
     const changed = changesOutsideJurisdiction(ctx.principal, current.jurisdictionCodes, places.codes)
     if (changed) {
@@ -163,6 +181,7 @@ export async function updateEnterprise (tx: Database, id: string, expected: numb
   const row = await updateAtVersion(tx, current, expected, {
     ...(patch.nameZh !== undefined ? { nameZh: patch.nameZh } : {}),
     ...(patch.nameEn !== undefined ? { nameEn: patch.nameEn } : {}),
+    ...(patch.ipcCompanyId !== undefined ? { ipcCompanyId: patch.ipcCompanyId } : {}),
     ...(patch.sectors !== undefined ? { sectors: patch.sectors } : {}),
     ...(places ? { jurisdictionCodes: places.codes } : {})
   })

@@ -10,6 +10,8 @@ export const enterprises = pgTable('enterprises', {
   uscc: char('uscc', { length: 18 }).notNull(),
   nameZh: text('name_zh').notNull(),
   nameEn: text('name_en'),
+  /** The company id the Ministry's ride-hailing data interface knows it by (公司标识, assigned by the Ministry), if it has one. */
+  ipcCompanyId: text('ipc_company_id'),
   sectors: text('sectors').array().notNull(),
   jurisdictionCodes: text('jurisdiction_codes').array().notNull(),
   status: text('status', { enum: enterpriseStatuses }).notNull().default('active'),
@@ -18,6 +20,7 @@ export const enterprises = pgTable('enterprises', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
 }, (t) => [
   uniqueIndex('enterprises_uscc_unique').on(t.uscc),
+  uniqueIndex('enterprises_ipc_company_unique').on(t.ipcCompanyId).where(sql`${t.ipcCompanyId} is not null`),
   index('enterprises_sectors_gin').using('gin', t.sectors),
   index('enterprises_jurisdictions_gin').using('gin', t.jurisdictionCodes),
   index('enterprises_status_idx').on(t.status, t.id),

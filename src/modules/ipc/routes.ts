@@ -25,7 +25,7 @@ const records = (type: IpcType) => Type.Optional(Type.Array(Type.Ref((recordType
 }))
 
 export const IpcEnvelopeSchema = Type.Object({
-  CompanyId: Type.String({ minLength: 1, maxLength: 32, description: 'The company: your enterprise’s unified social credit code, as registered here. An envelope of another company is refused (company_mismatch), never re-attributed' }),
+  CompanyId: Type.String({ minLength: 1, maxLength: 32, description: 'The company: the CompanyId the Ministry assigned your enterprise (its ipcCompanyId here, set by its regulator), or its unified social credit code. An envelope of another company is refused (company_mismatch), never re-attributed' }),
   IPCType: StringEnum(ipcTypes, { description: 'The record type: the envelope carries its records under the property of that name' }),
   Source: Type.Optional(Type.Union([Type.String({ maxLength: 8 }), Type.Integer()], { description: 'The sender’s Source flag, as some uploaders send it; not kept' })),
   ...Object.fromEntries(ipcTypes.map((t) => [t, records(t)]))
@@ -106,7 +106,7 @@ export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opt
       description: [
         'Takes the envelope `{CompanyId, IPCType, <IPCType>: [records]}` of the Ministry of Transport’s ride-hailing regulatory data interface as platforms push it today, and maps each record to the line of the native import it is: `baseInfoVehicle` and `baseInfoDriver` to the roster (as POST /v1/roster-imports; Flag 1 add, 2 update, 3 delete), `orderMatch` and `operatePay` to orders (as POST /v1/order-imports: the match is judged at DistributeTime, the payment completes it), `ratedPassengerComplaint` to the complaints counted per platform (as POST /v1/complaint-imports). `orderCreate` is checked and acknowledged, nothing of it kept: it names no driver or vehicle, and the order is kept from its match.',
         'Times are YYYYMMDDhhmmss and dates YYYYMMDD, in China Standard Time, as numbers or strings; region codes GB/T 2260; kilometres and yuan become metres and fen. Coordinates (integer micro-degrees, with their Encrypt datum) are checked and dropped: no coordinate, name, phone number or address is kept, and the driver’s LicenseId (the resident ID number) is hashed on arrival.',
-        'CompanyId is your enterprise’s unified social credit code; an envelope of another company is refused (403 company_mismatch), as is a record naming another. The envelope is one import of its kind: the answer is that import, whose line n is record n of the array, with every refused record’s problem code and the pointer of the national field; valid records land. Idempotency-Key as on the native imports: the same key and envelope replay the answer.',
+        'CompanyId is the one the Ministry assigned your enterprise (its `ipcCompanyId` here, set by its regulator) or its unified social credit code; an envelope of another company is refused (403 company_mismatch), as is a record naming another. The envelope is one import of its kind: the answer is that import, whose line n is record n of the array, with every refused record’s problem code and the pointer of the national field; valid records land. Idempotency-Key as on the native imports: the same key and envelope replay the answer.',
         `At most ${ipcLimits.records} records and ${ipcLimits.bodyBytes / 1024 / 1024} MiB an envelope. A platform's envelopes are taken one at a time, like its imports: one sent while another is being taken waits up to ${ipcLimits.waitForSlotMs / 1000} s for its turn, then gets 409 import_already_running (with Retry-After).`
       ].join('\n\n'),
       headers: IdempotencyHeaders,
@@ -120,9 +120,10 @@ export const ipcRoutes: FastifyPluginAsync<ImportRouteOptions> = async (app, opt
   }, async (request, reply) => {
     const { type, companyId, records } = recordsOf(request.body)
     await authorize(request.principal, app.db)
-    const [enterprise] = await app.db.select({ uscc: enterprises.uscc }).from(enterprises).where(eq(enterprises.id, request.principal.enterpriseId!))
-    if (companyId !== enterprise?.uscc) {
-      throw invalidField('company_mismatch', '/CompanyId', 'company_mismatch', `CompanyId ${companyId} is not your enterprise (${enterprise?.uscc ?? 'unknown'}): a platform sends its own records only`)
+    const [enterprise] = await app.db.select({ uscc: enterprises.uscc, companyId: enterprises.ipcCompanyId }).from(enterprises).where(eq(enterprises.id, request.principal.enterpriseId!))
+    if (!enterprise || (companyId !== enterprise.uscc && companyId !== enterprise.companyId)) {
+      const yours = enterprise?.companyId ? `${enterprise.companyId} or ${enterprise.uscc}` : enterprise?.uscc ?? 'unknown'
+      throw invalidField('company_mismatch', '/CompanyId', 'company_mismatch', `CompanyId ${companyId} is not your enterprise (${yours}): a platform sends its own records only`)
     }
     const lines = Readable.from(records.map((r) => Buffer.from(`${JSON.stringify(r)}\n`)), { objectMode: false })
     // The type is part of what the body is: the same records under another IPCType are another import.

@@ -1,0 +1,2 @@
+ALTER TABLE "enterprises" ADD COLUMN "ipc_company_id" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "enterprises_ipc_company_unique" ON "enterprises" USING btree ("ipc_company_id") WHERE "enterprises"."ipc_company_id" is not null;
