@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
+import { ipcLimits } from '../src/modules/ipc/routes.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
 import { actors, platformFor } from './helpers/actors.js'
 import { tableCounts, testApp } from './helpers/app.js'
@@ -173,7 +174,7 @@ t.test('an envelope that is not one company’s records of one known type is ref
   const platform = await platformFor(app, enterprise.id)
   const company = enterprise.uscc
   const match = { Address: 440106, OrderId: 'E1', LicenseId: sampleResidentId('440106', '19880512', 51), VehicleNo: samplePlate('粤A', 901), DistributeTime: 20250305100000 }
-  const many = Array.from({ length: 10_001 }, (_, i) => ({ ...match, OrderId: `E${i}` }))
+  const many = Array.from({ length: ipcLimits.records + 1 }, (_, i) => ({ ...match, OrderId: `E${i}` }))
   const deep = '['.repeat(5000) + ']'.repeat(5000)
   const cases: Array<[string, unknown, number, string, string, string?]> = [
     ['an unknown IPCType', { CompanyId: company, IPCType: 'orderDispatch', orderDispatch: [match] }, 400, 'validation_failed', '/IPCType', 'unknown_ipc_type'],
@@ -185,7 +186,7 @@ t.test('an envelope that is not one company’s records of one known type is ref
     ['no records under the IPCType', { CompanyId: company, IPCType: 'orderMatch' }, 400, 'validation_failed', '/orderMatch', 'required'],
     ['records under another name', { CompanyId: company, IPCType: 'orderMatch', orderMatch: [match], operatePay: [] }, 400, 'validation_failed', '/operatePay', 'one_type_per_envelope'],
     ['an empty array', { CompanyId: company, IPCType: 'orderMatch', orderMatch: [] }, 400, 'empty_import', '/orderMatch'],
-    ['more than 10,000 records', envelope(company, 'orderMatch', many), 413, 'payload_too_large', '/orderMatch', 'too_many_records'],
+    [`more than ${ipcLimits.records} records`, envelope(company, 'orderMatch', many), 413, 'payload_too_large', '/orderMatch', 'too_many_records'],
     ['an array for a body', [match], 400, 'validation_failed', ''],
     ['a CompanyId of 40 characters', envelope('9'.repeat(40), 'orderMatch', [match]), 400, 'validation_failed', '/CompanyId'],
     ['null for the records', { CompanyId: company, IPCType: 'orderMatch', orderMatch: null }, 400, 'validation_failed', '/orderMatch', 'type'],

@@ -320,7 +320,18 @@ t.test('a zero ride counts once, however its completion arrives; a complaint onc
 
   // Handled stays handled; the same complaint to the millisecond or to the second is one.
   const complaint = { orderId: 'z1', complainedAt: '2025-03-05T12:00:00.250+08:00' }
-  t.match(await send('/v1/complaint-imports', [{ ...complaint, resolved: true }]), { applied: 1 })
+  const first = await send('/v1/complaint-imports', [{ ...complaint, resolved: true }])
+  t.match(first, { applied: 1 })
+  // Another platform finds neither the import nor the order: its own complaint about z1 is about no order of its own.
+  const rival = await platformFor(app, (await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })).id)
+  t.equal((await rival.inject({ url: `/v1/complaint-imports/${first.id}` })).statusCode, 404)
+  t.equal((await rival.inject({ url: `/v1/complaint-imports/${first.id}/errors` })).statusCode, 404)
+  t.same((await rival.inject({ url: '/v1/complaint-imports' })).json().items, [])
+  t.equal((await gz.inject({ url: `/v1/complaint-imports/${first.id}` })).statusCode, 403, 'a regulator reads the figures, not the imports')
+  const before = await tableCounts(app)
+  const foreign = (await rival.inject({ method: 'POST', url: '/v1/complaint-imports', headers: ndjson, payload: body([complaint]) })).json()
+  t.match(foreign, { applied: 0, rejected: 1, errors: [{ code: 'order_not_matched', errors: [{ pointer: '/orderId' }] }] })
+  t.same({ ...await tableCounts(app), imports: 0, import_errors: 0, audit_events: 0 }, { ...before, imports: 0, import_errors: 0, audit_events: 0 }, 'nothing counted')
   t.match(await send('/v1/complaint-imports', [{ ...complaint, complainedAt: '2025-03-05T12:00:00+08:00' }]), { applied: 1 })
   const stored = rowsOf<{ resolved: boolean }>(await app.db.execute(sql`select resolved from order_complaints`))
   t.same(stored, [{ resolved: true }], 'one complaint, still handled')

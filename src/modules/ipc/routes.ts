@@ -16,8 +16,12 @@ import { ipcTypes, recordTypes, type IpcType } from './records.js'
 
 // The national interface's envelope, taken as platforms push it to the Ministry's platform today.
 
-/** What one envelope may hold: the national senders push a few hundred records at a time. */
-export const ipcLimits = { records: 10_000, bodyBytes: 16 * 1024 * 1024, waitForSlotMs: 10_000 }
+/**
+ * What one envelope may hold: the national senders push a few hundred records at a time. An
+ * envelope is parsed whole before anything else is known of it, so its size bounds the memory a
+ * request can take: 5,000 records of operatePay fit in 4 MiB.
+ */
+export const ipcLimits = { records: 5000, bodyBytes: 4 * 1024 * 1024, waitForSlotMs: 10_000 }
 
 const records = (type: IpcType) => Type.Optional(Type.Array(Type.Ref((recordTypes[type].schema as { $id: string }).$id), {
   maxItems: ipcLimits.records,
