@@ -110,6 +110,13 @@ export function notFound (what: string, id: string): ProblemError {
   return new ProblemError('not_found', `No ${what} with id ${id}`)
 }
 
+/** A refusal of one field of a body, as a value: what a rule returns, and an import reports as a line's error, rather than throws. */
+export interface FieldFailure { code: ProblemCode, errors: ProblemDetail[] }
+
+export function fieldFailure (code: ProblemCode, pointer: string, detailCode: string, message: string): { failure: FieldFailure } {
+  return { failure: { code, errors: [{ in: 'body', pointer, code: detailCode, message }] } }
+}
+
 /** One bad field in the body: the common case of a domain rule that a schema cannot state. */
 export function invalidField (code: ProblemCode, pointer: string, detailCode: string, message: string, where: ProblemDetail['in'] = 'body'): ProblemError {
   return new ProblemError(code, message, { errors: [{ in: where, pointer, code: detailCode, message }] })

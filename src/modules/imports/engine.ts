@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal.js'
 import type { Database } from '../../db/client.js'
-import { invalidField, ProblemError, type ProblemCode } from '../../lib/problems.js'
+import { fieldFailure, invalidField, ProblemError, type ProblemCode } from '../../lib/problems.js'
 import { validationDetails } from '../../plugins/errors.js'
 import { bodyValidator } from '../../plugins/validation.js'
 import type { AuditAction, AuditEntityType } from '../audit/actions.js'
@@ -150,7 +150,7 @@ export const validatorFor = (schema: object) => {
 }
 
 function lineProblem (line: number, code: ProblemCode, pointer: string, detailCode: string, message: string): LineError {
-  return { line, code, errors: [{ in: 'body', pointer, code: detailCode, message }] }
+  return { line, ...fieldFailure(code, pointer, detailCode, message).failure }
 }
 
 /** What JSON.parse says is wrong, without the piece of the line it quotes (it may be personal data). */

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal.js'
 import type { Database } from '../../db/client.js'
-import { ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
+import { fieldFailure, ProblemError, type ProblemCode, type ProblemDetail } from '../../lib/problems.js'
 import { enterprises } from '../enterprises/table.js'
 import { cityOf } from '../jurisdictions/cities.js'
 import type { Jurisdiction, JurisdictionRegistry } from '../jurisdictions/registry.js'
@@ -31,7 +31,7 @@ export interface PlatformRules { registry: JurisdictionRegistry, operatingIn: st
 
 /** The city a platform's line names (a district's code is read as its city), if the platform is registered as operating there. */
 export function platformCity (code: string, rules: PlatformRules): { city: Jurisdiction, failure?: undefined } | { failure: { code: ProblemCode, errors: ProblemDetail[] } } {
-  const fail = (problem: ProblemCode, message: string) => ({ failure: { code: problem, errors: [{ in: 'body' as const, pointer: '/jurisdictionCode', code: problem === 'jurisdiction_not_a_city' ? 'not_a_city' : problem, message }] } })
+  const fail = (problem: ProblemCode, message: string) => fieldFailure(problem, '/jurisdictionCode', problem === 'jurisdiction_not_a_city' ? 'not_a_city' : problem, message)
   if (!rules.registry.get(code)) return fail('unknown_jurisdiction', `${code} is not a known GB/T 2260 division (see GET /v1/public/jurisdictions)`)
   const city = cityOf(rules.registry, code)
   if (!city) return fail('jurisdiction_not_a_city', `${code} is a province: give a city, or one of its districts`)

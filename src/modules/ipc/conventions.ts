@@ -1,4 +1,4 @@
-import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
+import { fieldFailure, type FieldFailure, type ProblemCode } from '../../lib/problems.js'
 import { plateColours } from '../licences/table.js'
 
 // The conventions of the Ministry's ride-hailing data interface (网约车监管信息交互平台), as pure
@@ -7,11 +7,11 @@ import { plateColours } from '../licences/table.js'
 // their Encrypt datum, plate colours by JT/T 697.7 code or name, kilometres and yuan. Each answers
 // the value in this API's own terms, or the failure, named by the national field.
 
-export interface IpcFailure { code: ProblemCode, errors: ProblemDetail[] }
+export type IpcFailure = FieldFailure
 export type Read<T> = { value: T, failure?: undefined } | { value?: undefined, failure: IpcFailure }
 
 export const ipcFailure = (field: string, detail: string, message: string, code: ProblemCode = 'invalid_ipc_value'): { failure: IpcFailure } =>
-  ({ failure: { code, errors: [{ in: 'body', pointer: `/${field}`, code: detail, message }] } })
+  fieldFailure(code, `/${field}`, detail, message)
 
 const shown = (value: unknown) => typeof value === 'string' ? JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}…` : value) : String(value)
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { Type, type Static } from 'typebox'
-import type { ProblemCode } from '../../lib/problems.js'
+import { fieldFailure, type ProblemCode } from '../../lib/problems.js'
 import { dateIn } from '../licences/lifecycle.js'
 import type { ImportDefinition } from '../imports/engine.js'
 import { platformsOnly } from '../imports/platform-data.js'
@@ -28,7 +28,7 @@ export type ComplaintLine = Static<typeof ComplaintLineSchema>
 
 interface CheckedComplaint { orderId: string, complainedAt: string, cityCode: string, day: string, resolved: boolean }
 
-const fail = (code: ProblemCode, pointer: string, detail: string, message: string) => ({ code, errors: [{ in: 'body' as const, pointer, code: detail, message }] })
+const fail = (code: ProblemCode, pointer: string, detail: string, message: string) => fieldFailure(code, pointer, detail, message).failure
 
 export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> = {
   kind: 'complaints',

@@ -1,4 +1,4 @@
-import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
+import { fieldFailure, type FieldFailure } from '../../lib/problems.js'
 import { platformCity, type PlatformRules } from '../imports/platform-data.js'
 import { checkPlate, checkResidentId } from '../licences/identifiers.js'
 import { dateIn } from '../licences/lifecycle.js'
@@ -24,9 +24,8 @@ export interface CheckedOrder {
   pickupDistrict: string | null
 }
 
-type Failure = { code: ProblemCode, errors: ProblemDetail[] }
-const fail = (code: ProblemCode, pointer: string, detail: string, message: string): { failure: Failure } =>
-  ({ failure: { code, errors: [{ in: 'body', pointer, code: detail, message }] } })
+type Failure = FieldFailure
+const fail = fieldFailure
 
 /** The earliest match time taken: the national interface's zero (1970-01-01) and other defaults are not times. */
 export const earliestMatch = '2010-01-01T00:00:00Z'

@@ -1,4 +1,4 @@
-import type { ProblemCode, ProblemDetail } from '../../lib/problems.js'
+import { fieldFailure, type FieldFailure } from '../../lib/problems.js'
 import { platformCity, type PlatformRules } from '../imports/platform-data.js'
 import { checkPlate, checkResidentId, checkVin, maskResidentId } from '../licences/identifiers.js'
 import { todayFor } from '../licences/lifecycle.js'
@@ -14,10 +14,9 @@ export type CheckedRosterLine =
   | { entry: 'vehicle', flag: RosterLine['flag'], jurisdictionCode: string, key: string, values: { plate: string, plateColour: string, vin: string, certificateNumber: string, serviceFrom: string, serviceUntil: string | null } | null, serviceUntil: string | null }
   | { entry: 'driver', flag: RosterLine['flag'], jurisdictionCode: string, key: string, values: { driverIdHash: string, driverIdMasked: string, certificateNumber: string, serviceFrom: string, serviceUntil: string | null } | null, serviceUntil: string | null }
 
-export interface RosterFailure { code: ProblemCode, errors: ProblemDetail[] }
+export type RosterFailure = FieldFailure
 
-const fail = (code: ProblemCode, pointer: string, detail: string, message: string): { failure: RosterFailure } =>
-  ({ failure: { code, errors: [{ in: 'body', pointer, code: detail, message }] } })
+const fail = fieldFailure
 
 const required = (pointer: string, flag: string) => fail('validation_failed', pointer, 'required', `${pointer.slice(1)} is required to ${flag} an entry`)
 
