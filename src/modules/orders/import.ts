@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { rowsOf, type Database } from '../../db/client.js'
+import { rowsAsSet, type Column, type ColumnType, type ColumnValue } from '../../db/columns.js'
 import type { CheckedRow, Findings, ImportDefinition } from '../imports/engine.js'
 import { platformLines, platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
@@ -22,47 +23,68 @@ const zeroRideOf = (table: string) => sql.raw(`coalesce(${table}.duration_s = 0 
 const zeroRide = sql.raw('coalesce(duration_s = 0 and distance_m < 100, false)')
 
 /**
- * The platform's orders under these ids, whatever their match time, as a FROM clause: each id is
- * found by its own descent of the primary key, month by month. A plain `order_id = any(…)` is
- * planned as a read of every order of the platform, filtered: its cost grew with the table.
+ * The platform's order under each of these ids (the latest match, should there be more than one),
+ * whatever its match time, as a FROM clause: each id is found by its own descent of the primary
+ * key, month by month, the newest first. A plain `order_id = any(…)` is planned as a read of every
+ * order of the platform, filtered: its cost grew with the table; and without the `limit` a
+ * partition's fresh statistics could turn each descent into a bitmap scan, at three times the cost.
  */
-export const ordersUnder = (enterpriseId: string, ids: string[]) =>
-  sql`unnest(${param(ids)}::text[]) as i(id) cross join lateral (select * from orders o where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = i.id offset 0) o`
+export const ordersUnder = (enterpriseId: string, ids: string[] | SQL) =>
+  sql`${Array.isArray(ids) ? sql`unnest(${param(ids)}::text[])` : sql`(${ids})`} as i(id)
+    cross join lateral (select * from orders o where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = i.id order by o.matched_at desc limit 1) o`
 
 /** The latest match of each of these order ids the platform sent: where it started, the city it counts in, and when. */
 export async function latestMatches (db: Database, enterpriseId: string, ids: string[]): Promise<Map<string, { originCode: string, cityCode: string, matchedAt: Date }>> {
   const rows = rowsOf<{ order_id: string, origin_code: string, city_code: string, matched_at: string | Date }>(await db.execute(sql`
-    select distinct on (order_id) order_id, origin_code, city_code, matched_at from ${ordersUnder(enterpriseId, ids)}
-    order by order_id, matched_at desc`))
+    select order_id, origin_code, city_code, matched_at from ${ordersUnder(enterpriseId, ids)}`))
   return new Map(rows.map((r) => [r.order_id, { originCode: r.origin_code, cityCode: r.city_code, matchedAt: new Date(r.matched_at) }]))
 }
 
-/** The orders the platform already sent under these ids (any match time). */
-async function knownOrders (tx: Database, enterpriseId: string, ids: string[]): Promise<Map<string, Known>> {
-  const rows = rowsOf<{ order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }>(await tx.execute(sql`
-    select order_id, city_code, origin_code, matched_at, match_day::text as match_day, driver_id_hash, plate, departed_at, arrived_at, distance_m, duration_s, fare_fen, pickup_district
-    from ${ordersUnder(enterpriseId, ids)}`))
-  const iso = (v: string | Date | null) => v === null ? null : new Date(v).toISOString()
-  return new Map(rows.map((r) => [r.order_id, {
-    orderId: r.order_id,
-    cityCode: r.city_code,
-    originCode: r.origin_code,
-    matchedAt: iso(r.matched_at)!,
-    matchDay: r.match_day,
-    driverIdHash: r.driver_id_hash,
-    plate: r.plate,
-    departedAt: iso(r.departed_at),
-    arrivedAt: iso(r.arrived_at),
-    distanceM: r.distance_m,
-    durationS: r.duration_s,
-    fareFen: r.fare_fen === null ? null : Number(r.fare_fen),
-    pickupDistrict: r.pickup_district
-  }]))
-}
+/** An order as the database holds it, its instants read back as this service writes them. */
+interface OrderRecord { order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }
+
+const iso = (v: string | Date | null) => v === null ? null : new Date(v).toISOString()
+const knownOf = (r: OrderRecord): Known => ({
+  orderId: r.order_id,
+  cityCode: r.city_code,
+  originCode: r.origin_code,
+  matchedAt: iso(r.matched_at)!,
+  matchDay: String(r.match_day).slice(0, 10),
+  driverIdHash: r.driver_id_hash,
+  plate: r.plate,
+  departedAt: iso(r.departed_at),
+  arrivedAt: iso(r.arrived_at),
+  distanceM: r.distance_m,
+  durationS: r.duration_s,
+  fareFen: r.fare_fen === null ? null : Number(r.fare_fen),
+  pickupDistrict: r.pickup_district
+})
 
 const completionColumns = { departedAt: 'departed_at', arrivedAt: 'arrived_at', distanceM: 'distance_m', durationS: 'duration_s', fareFen: 'fare_fen', pickupDistrict: 'pickup_district' } as const
-const completionTypes = { departedAt: 'timestamptz', arrivedAt: 'timestamptz', distanceM: 'int', durationS: 'int', fareFen: 'bigint', pickupDistrict: 'char(6)' } as const
-const completion = (of: CheckedOrder[]) => sql.join(completionFields.map((f) => sql`${param(of.map((o) => o[f]))}::${sql.raw(completionTypes[f])}[]`), sql`, `)
+
+/** An order's fields as columns of a set (src/db/columns.ts), by their names in the table. */
+const orderColumns = {
+  orderId: 'text',
+  matchedAt: 'timestamptz',
+  cityCode: 'char(6)',
+  originCode: 'char(6)',
+  matchDay: 'date',
+  driverIdHash: 'text',
+  plate: 'text',
+  departedAt: 'timestamptz',
+  arrivedAt: 'timestamptz',
+  distanceM: 'int',
+  durationS: 'int',
+  fareFen: 'bigint',
+  pickupDistrict: 'char(6)'
+} as const satisfies Record<keyof CheckedOrder, ColumnType>
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+type Field = keyof typeof orderColumns | 'line' | 'rideKnown'
+const columnOf = (f: Field): Column<Record<string, ColumnValue>> => [snake(f), f === 'line' ? 'int' : f === 'rideKnown' ? 'boolean' : orderColumns[f], (o) => o[f]]
+
+/** Orders as the set `u`, with these fields as snake_case columns. */
+const orderRows = <O extends object>(orders: O[], fields: readonly Field[]) => rowsAsSet(orders as unknown as Array<Record<string, ColumnValue>>, 'u', fields.map(columnOf))
+const orderFields = Object.keys(orderColumns) as Array<keyof typeof orderColumns>
 
 /**
  * A licence `l` in force at the order `u`'s match, by licence_in_force_at (migration 0014). Its
@@ -73,25 +95,21 @@ const completion = (of: CheckedOrder[]) => sql.join(completionFields.map((f) => 
 const inForce = sql.raw(`case when l.version = 1 then l.valid_from <= u.match_day and l.valid_until >= u.match_day and l.status = 'active'
   else licence_in_force_at(l.jurisdiction_code, l.id, l.version, l.status, l.valid_from, l.valid_until, u.matched_at, u.match_day) end`)
 
-/** Makes the partitions of the UTC months these instants fall in, if they are not there yet (one statement; a look-up when they are). */
-async function monthPartitions (tx: Database, instants: string[]) {
-  const months = [...new Set(instants.map((at) => `${at.slice(0, 7)}-01`))]
-  await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
-}
-
 /**
- * Judges and inserts new orders, and adds them to their days' figures, in one statement: the
- * driver certificate and the vehicle certificate, each of the order's city, in force at the match
- * instant by the licence history (licence_in_force_at, migration 0014; in_city, 0017).
+ * In one statement: the orders the platform already holds under these ids (whatever their match
+ * time), returned; and the others judged, inserted and added to their days' figures. An order is
+ * judged by the driver certificate and the vehicle certificate, each of the order's city, in force
+ * at the match instant by the licence history (licence_in_force_at, migration 0014; in_city, 0017).
+ * Most batches are of orders never sent before: their ids are looked up in the statement that
+ * writes them, not in one of their own.
  */
-async function insertJudged (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<{ inserted: number, zeroRides: number }> {
-  await monthPartitions(tx, rows.map((r) => r.matchedAt))
-  const [result] = rowsOf<{ inserted: number, zero_rides: number }>(await tx.execute(sql`
+async function insertNew (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<{ inserted: number, zeroRides: number, known: Map<string, Known> }> {
+  const [result] = rowsOf<{ inserted: number, zero_rides: number, known: OrderRecord[] | string | null }>(await tx.execute(sql`
     with input as (
-      select * from unnest(${param(rows.map((r) => r.line))}::int[], ${param(rows.map((r) => r.orderId))}::text[], ${param(rows.map((r) => r.matchedAt))}::timestamptz[],
-        ${param(rows.map((r) => r.cityCode))}::char(6)[], ${param(rows.map((r) => r.originCode))}::char(6)[], ${param(rows.map((r) => r.matchDay))}::date[],
-        ${param(rows.map((r) => r.driverIdHash))}::text[], ${param(rows.map((r) => r.plate))}::text[], ${completion(rows)})
-        as u(line, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+      select * from ${orderRows(rows, ['line', ...orderFields])}
+    ), known as materialized (
+      select o.order_id, o.city_code, o.origin_code, o.matched_at, o.match_day, o.driver_id_hash, o.plate, o.departed_at, o.arrived_at, o.distance_m, o.duration_s, o.fare_fen, o.pickup_district
+      from ${ordersUnder(enterpriseId, sql`select order_id from input`)}
     ), judged as materialized (
       -- Materialized: each certificate is looked up once an order, however often the verdict reads it.
       select u.*,
@@ -102,6 +120,7 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
           where l.type = 'vehicle_certificate' and l.plate = u.plate and in_city(l.jurisdiction_code, u.city_code) and ${inForce}
           order by l.id desc limit 1) as vehicle_licence_id
       from input u
+      where u.order_id not in (select order_id from known)
     ), inserted as (
       insert into orders (enterprise_id, order_id, matched_at, city_code, origin_code, match_day, driver_id_hash, plate,
         departed_at, arrived_at, distance_m, duration_s, fare_fen, pickup_district, verdict, driver_licence_id, vehicle_licence_id, import_id, import_line)
@@ -129,8 +148,10 @@ async function insertJudged (tx: Database, enterpriseId: string, importId: strin
         both_unlicensed = order_compliance_daily.both_unlicensed + excluded.both_unlicensed
       returning 1
     )
-    select (select count(*)::int from inserted) as inserted, (select count(*) filter (where zero_ride)::int from inserted) as zero_rides`))
-  return { inserted: result!.inserted, zeroRides: result!.zero_rides }
+    select (select count(*)::int from inserted) as inserted, (select count(*) filter (where zero_ride)::int from inserted) as zero_rides,
+      (select json_agg(known) from known) as known`))
+  const known = typeof result!.known === 'string' ? JSON.parse(result!.known) as OrderRecord[] : result!.known ?? []
+  return { inserted: result!.inserted, zeroRides: result!.zero_rides, known: new Map(known.map((r) => [r.order_id, knownOf(r)])) }
 }
 
 /**
@@ -142,8 +163,7 @@ async function complete (tx: Database, enterpriseId: string, importId: string | 
   const [result] = rowsOf<{ zero_rides: number }>(await tx.execute(sql`
     with completed as (
       update orders o set ${sql.raw(completionFields.map((f) => `${completionColumns[f]} = u.${completionColumns[f]}`).join(', '))}, import_id = ${importId}::uuid, updated_at = now()
-      from unnest(${param(orders.map((o) => o.orderId))}::text[], ${param(orders.map((o) => o.matchedAt))}::timestamptz[], ${param(orders.map((o) => o.rideKnown))}::boolean[], ${completion(orders)})
-        as u(order_id, matched_at, ride_known, ${sql.raw(completionFields.map((f) => completionColumns[f]).join(', '))})
+      from ${orderRows(orders, ['orderId', 'matchedAt', 'rideKnown', ...completionFields])}
       where o.enterprise_id = ${enterpriseId}::uuid and o.order_id = u.order_id and o.matched_at = u.matched_at
       returning o.city_code, o.match_day, ${zeroRideOf('o')} and not u.ride_known as zero_ride
     ), counted as (
@@ -154,6 +174,31 @@ async function complete (tx: Database, enterpriseId: string, importId: string | 
     )
     select (select count(*) filter (where zero_ride)::int from completed) as zero_rides`))
   return result!.zero_rides
+}
+
+/**
+ * An order as lines leave it, in line order: each line completes it (the fields it fills in) or
+ * conflicts with it and is refused, the message saying where the order was sent (`where`).
+ */
+function fold (start: Known, lines: Row[], where: string): { order: Known, changed: boolean, applied: number, errors: LineError[] } {
+  let order = start
+  let changed = false
+  let applied = 0
+  const errors: LineError[] = []
+  for (const row of lines) {
+    const merge = mergeOrder(order, row)
+    if (merge.conflict) {
+      const message = `order ${row.orderId} was sent ${where} with ${merge.conflict.field} ${merge.conflict.was}, not ${merge.conflict.now}: an order id names one order`
+      errors.push({ line: row.line, code: 'order_conflict', errors: [{ in: 'body', pointer: `/${merge.conflict.field}`, code: 'order_conflict', message }] })
+      continue
+    }
+    applied++
+    if (merge.changed) {
+      order = merge.merged
+      changed = true
+    }
+  }
+  return { order, changed, applied, errors }
 }
 
 /** What the Ministry's spot checks look for among the refused lines of an order import. */
@@ -181,51 +226,45 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
   findingsOf: orderFindings,
   authorize: platformsOnly('orders', 'ride_hailing'),
   batches (ctx) {
+    const enterpriseId = ctx.principal.enterpriseId!
+    // The months this run has made sure have their partition: a batch's orders are mostly of months
+    // the batch before wrote. Known only to this run, which ends with the first batch that fails.
+    const partitioned = new Set<string>()
     return {
       check: platformLines(ctx, (input: OrderLine, rules) => {
         const checked = checkOrderLine(input, rules)
         return checked.failure ? checked : { row: checked.order }
       }),
+      // One platform's order batches one at a time, whichever instance runs them: an order id is
+      // looked up and then written, and two batches between those steps could each write it.
+      lockKey: `orders:${enterpriseId}`,
       async write (tx, rows, importId) {
-        const enterpriseId = ctx.principal.enterpriseId!
-        // One platform's order batches one at a time, whichever instance runs them: an order id
-        // is looked up and then written, and two batches between those steps could each write it.
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`orders:${enterpriseId}`}, 0))`)
-        const known = await knownOrders(tx, enterpriseId, [...new Set(rows.map((r) => r.orderId))])
-        const fresh = new Map<string, Row>()
-        const completed = new Map<string, CheckedOrder>()
-        const errors: LineError[] = []
-        let applied = 0
-        // In line order: a line meets the order as the lines before it left it.
+        // Each order id's lines, in line order: as if none had been sent before, folded into one
+        // order (a match and its completion), the lines that conflict with it refused.
+        const linesOf = new Map<string, Row[]>()
         for (const row of rows) {
-          const before = fresh.get(row.orderId) ?? completed.get(row.orderId) ?? known.get(row.orderId)
-          if (!before) {
-            fresh.set(row.orderId, row)
-            continue
-          }
-          const merge = mergeOrder(before, row)
-          if (merge.conflict) {
-            const where = 'line' in before && before.line !== undefined && fresh.has(row.orderId) ? `on line ${before.line} of this import` : 'before'
-            const message = `order ${row.orderId} was sent ${where} with ${merge.conflict.field} ${merge.conflict.was}, not ${merge.conflict.now}: an order id names one order`
-            errors.push({ line: row.line, code: 'order_conflict', errors: [{ in: 'body', pointer: `/${merge.conflict.field}`, code: 'order_conflict', message }] })
-            continue
-          }
-          applied++
-          if (!merge.changed) continue
-          if (fresh.has(row.orderId)) fresh.set(row.orderId, { ...merge.merged, line: fresh.get(row.orderId)!.line })
-          else completed.set(row.orderId, merge.merged)
+          const lines = linesOf.get(row.orderId)
+          if (lines) lines.push(row)
+          else linesOf.set(row.orderId, [row])
         }
-        let zeroRides = 0
-        if (fresh.size) {
-          const inserted = await insertJudged(tx, enterpriseId, importId, [...fresh.values()])
-          applied += inserted.inserted
-          zeroRides += inserted.zeroRides
-        }
-        if (completed.size) {
+        const asNew = new Map([...linesOf].map(([id, [first, ...later]]) => [id, fold(first!, later, `on line ${first!.line} of this import`)]))
+        const months = [...new Set([...asNew.values()].map((f) => `${f.order.matchedAt.slice(0, 7)}-01`))].filter((m) => !partitioned.has(m))
+        if (months.length) await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
+        for (const m of months) partitioned.add(m)
+        const written = await insertNew(tx, enterpriseId, importId, [...asNew.values()].map((f) => f.order as Row))
+        let applied = written.inserted
+        const errors: LineError[] = []
+        const completed: Array<CheckedOrder & { rideKnown: boolean }> = []
+        for (const [id, lines] of linesOf) {
+          const known = written.known.get(id)
+          // An order sent before: each line meets it as the lines before it left it.
+          const folded = known ? fold(known, lines, 'before') : asNew.get(id)!
+          applied += folded.applied
+          errors.push(...folded.errors)
           // Whether the order's ride (its time and distance) was recorded before this batch, and so already counted.
-          const rideKnown = (o: CheckedOrder) => { const k = known.get(o.orderId)!; return k.durationS !== null && k.distanceM !== null }
-          zeroRides += await complete(tx, enterpriseId, importId, [...completed.values()].map((o) => ({ ...o, rideKnown: rideKnown(o) })))
+          if (known && folded.changed) completed.push({ ...folded.order, rideKnown: known.durationS !== null && known.distanceM !== null })
         }
+        const zeroRides = written.zeroRides + (completed.length ? await complete(tx, enterpriseId, importId, completed) : 0)
         return { applied, errors, findings: { zero_ride: zeroRides } }
       },
       jurisdictionsOf: (rows) => [...new Set(rows.map((r) => r.cityCode))]
