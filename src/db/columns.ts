@@ -15,14 +15,14 @@ export type ColumnType = 'int' | 'bigint' | 'text' | 'char(6)' | 'uuid' | 'date'
 export type ColumnValue = string | number | boolean | Date | null | undefined
 type Value = ColumnValue
 
-/** One column: its name in the set, its type, and its value in a row. */
-export type Column<R> = readonly [name: string, type: ColumnType, value: (row: R) => Value]
+/** One column: its name in the set, its type, and its value in a row (the row's place in the batch beside it). */
+export type Column<R> = readonly [name: string, type: ColumnType, value: (row: R, index: number) => Value]
 
 const epochMs = (v: Value) => v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : v
 
 /** The column's values as one parameter, read back as an array of its type (of bigint epoch milliseconds for an instant). */
 function columnParameter<R> (rows: R[], [, type, value]: Column<R>): SQL {
-  const values = type === 'timestamptz' ? rows.map((r) => epochMs(value(r))) : rows.map(value)
+  const values = type === 'timestamptz' ? rows.map((r, i) => epochMs(value(r, i))) : rows.map(value)
   const arrayType = sql.raw(type === 'timestamptz' ? 'bigint' : type)
   const text = values.map((v) => v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v))
   if (text.some((t, i) => (t === '' && values[i] !== null && values[i] !== undefined) || t.includes(separator))) {

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm'
 import { canSeeLicence, visibleAgencies, visibleEnterprises, visibleLicences, type Principal } from '../../auth/principal.js'
 import { preparedOnce, preparedShape, rowsOf, type Bind, type Database } from '../../db/client.js'
+import { rowsAsSet, type Column } from '../../db/columns.js'
+import { copiedAll } from '../../db/copy.js'
 import { uniqueViolation } from '../../db/errors.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { page } from '../../lib/page.js'
@@ -107,22 +109,29 @@ export async function knownHolders (db: Database, who: Principal, agencyIds: str
   }
 }
 
-const insertColumns = sql.raw('jurisdiction_code, id, type, number, issuing_agency_id, enterprise_id, valid_from, valid_until, plate, plate_colour, vin, driver_id_hash, driver_id_masked, import_line')
+type LicenceLine = Omit<LicenceInsert, 'id'> & { line: number }
+/** A batch's columns, as insertLicences writes them (src/db/columns.ts, src/db/copy.ts): the new ids beside the rows, and who issued them. */
+const insertColumns = (ids: string[], from: { keyId: string | null, importId: string | null }): Array<Column<LicenceLine>> => [
+  ['jurisdiction_code', 'char(6)', (r) => r.jurisdictionCode], ['id', 'uuid', (_, i) => ids[i]], ['type', 'text', (r) => r.type], ['number', 'text', (r) => r.number],
+  ['issuing_agency_id', 'uuid', (r) => r.issuingAgencyId], ['enterprise_id', 'uuid', (r) => r.enterpriseId], ['valid_from', 'date', (r) => r.validFrom],
+  ['valid_until', 'date', (r) => r.validUntil], ['plate', 'text', (r) => r.plate], ['plate_colour', 'text', (r) => r.plateColour], ['vin', 'text', (r) => r.vin],
+  ['driver_id_hash', 'text', (r) => r.driverIdHash], ['driver_id_masked', 'text', (r) => r.driverIdMasked], ['import_line', 'int', (r) => r.line],
+  ['issued_by_key_id', 'uuid', () => from.keyId], ['import_id', 'uuid', () => from.importId]
+]
 
 /**
- * Many checked licences in one statement (a column array each, so the statement's size does not
- * grow with the batch). A number already taken is skipped, not an error: the ids and lines of
- * those that landed come back, and the caller reports the others.
+ * Many checked licences at once: copied in (src/db/copy.ts) when every number is new, as a batch
+ * of an import nearly always is; otherwise in one statement (a text parameter a column, so its
+ * size does not grow with the batch) that skips a number already taken rather than failing. The
+ * ids and lines of those that landed come back, and the caller reports the others.
  */
-export async function insertLicences (tx: Database, rows: Array<Omit<LicenceInsert, 'id'> & { line: number }>, from: { keyId: string | null, importId: string | null }) {
-  const column = <K extends keyof (typeof rows)[number]>(k: K) => sql.param(rows.map((r) => r[k] ?? null))
+export async function insertLicences (tx: Database, rows: LicenceLine[], from: { keyId: string | null, importId: string | null }) {
+  const ids = rows.map(() => uuidv7())
+  const columns = insertColumns(ids, from)
+  if (await copiedAll(tx, 'licences', columns, rows)) return rows.map((r, i) => ({ id: ids[i]!, line: r.line }))
   return rowsOf<{ id: string, line: number }>(await tx.execute(sql`
-    insert into licences (${insertColumns}, issued_by_key_id, import_id)
-    select u.*, ${from.keyId}::uuid, ${from.importId}::uuid
-    from unnest(${column('jurisdictionCode')}::char(6)[], ${sql.param(rows.map(() => uuidv7()))}::uuid[], ${column('type')}::text[], ${column('number')}::text[],
-      ${column('issuingAgencyId')}::uuid[], ${column('enterpriseId')}::uuid[], ${column('validFrom')}::date[], ${column('validUntil')}::date[],
-      ${column('plate')}::text[], ${column('plateColour')}::text[], ${column('vin')}::char(17)[], ${column('driverIdHash')}::text[],
-      ${column('driverIdMasked')}::text[], ${column('line')}::int[]) as u
+    insert into licences (${sql.raw(columns.map(([name]) => name).join(', '))})
+    select * from ${rowsAsSet(rows, 'u', columns)}
     on conflict (jurisdiction_code, type, number) do nothing
     returning id, import_line as line`))
 }
