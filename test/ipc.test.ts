@@ -3,8 +3,8 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { ipcLimits } from '../src/modules/ipc/routes.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { actors, platformFor } from './helpers/actors.js'
-import { tableCounts, testApp } from './helpers/app.js'
+import { actors, client, platformFor } from './helpers/actors.js'
+import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 // The national interface's envelopes, as platforms push them to the Ministry's platform today.
@@ -311,4 +311,31 @@ t.test('each record that does not fit is refused with the national field’s nam
   const mixed = await post('orderMatch', [{ ...match, OrderId: 'M1' }, { ...match, OrderId: 'M2', DistributeTime: 20121233000000 }, { ...match, OrderId: 'M3', DistributeTime: 19700101000000 }, { ...match, OrderId: 'M4' }])
   t.match(mixed, { lines: 4, applied: 2, rejected: 2, findings: { implausible_time: 1 }, errors: [{ line: 2, errors: [{ pointer: '/DistributeTime', code: 'invalid_time' }] }, { line: 3, code: 'invalid_order_times' }] })
   t.match(await post('operatePay', [{ ...pay, OrderId: 'M1', DriveMile: 0.05, DriveTime: 0 }, { ...pay, OrderId: 'M4', DepTime: 20250305095000 }]), { applied: 1, rejected: 1, findings: { zero_ride: 1, completed_before_match: 1 } }, 'the data-quality findings of a submission')
+})
+
+t.test('an envelope and a native import of the same order ids at once, on two instances, write each order once', async (t) => {
+  const app = await testApp(t)
+  if (!process.env.TEST_DATABASE_URL) {
+    t.pass('one process holds the embedded database: run with TEST_DATABASE_URL for two instances')
+    return
+  }
+  const replica = await anotherInstance(t, app)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  const [here, there] = [await platformFor(app, enterprise.id), client(replica, (await platformFor(app, enterprise.id)).key)]
+  const driver = sampleResidentId('440106', '19880512', 61)
+  const plate = samplePlate('粤A', 861)
+  // The same 3,000 ids, matched a minute apart on each side: an id names one order, so one side's line of each is refused.
+  const native = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ orderId: `race-${i}`, jurisdictionCode: '440106', matchedAt: '2025-03-05T10:00:00+08:00', driverIdNumber: driver, plate })).join('\n') + '\n'
+  const national = envelope(enterprise.uscc, 'orderMatch', Array.from({ length: 3000 }, (_, i) => ({ Address: 440106, OrderId: `race-${i}`, LicenseId: driver, VehicleNo: plate, DistributeTime: 20250305100100 })))
+  const [a, b] = await Promise.all([
+    here.inject({ method: 'POST', url: '/v1/order-imports', headers: { 'content-type': 'application/x-ndjson' }, payload: native }),
+    there.inject({ method: 'POST', url: '/v1/ipc', payload: national })
+  ])
+  t.equal(a.statusCode, 201, a.body.slice(0, 300))
+  t.equal(b.statusCode, 201, b.body.slice(0, 300))
+  t.equal(a.json().applied + b.json().applied, 3000, 'each id applied once between the two')
+  t.equal(a.json().rejected + b.json().rejected, 3000, 'and refused once as order_conflict')
+  t.equal((await tableCounts(app)).orders, 3000)
+  t.equal((await gz.inject({ url: '/v1/compliance/orders?jurisdiction=440100&month=2025-03' })).json().orders, 3000, 'counted once')
 })

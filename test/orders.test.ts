@@ -160,7 +160,7 @@ t.test('the rules: a month’s days, and what a second line makes of an order', 
   t.same(monthDays('2024-02'), { from: '2024-02-01', to: '2024-02-29' }, 'a leap February')
   t.same(monthDays('2025-02'), { from: '2025-02-01', to: '2025-02-28' })
   t.same(monthDays('2025-12'), { from: '2025-12-01', to: '2025-12-31' })
-  const known: CheckedOrder = { orderId: 'x', cityCode: '440100', originCode: '440106', matchedAt: '2025-03-05T02:00:00.000Z', matchDay: '2025-03-05', driverIdHash: 'h', plate: 'P', departedAt: null, arrivedAt: null, distanceM: null, durationS: null, fareFen: null, pickupDistrict: null }
+  const known: CheckedOrder = { orderId: 'x', cityCode: '440100', originCode: '440106', matchedAt: Date.parse('2025-03-05T02:00:00.000Z'), matchDay: '2025-03-05', driverIdHash: 'h', plate: 'P', departedAt: null, arrivedAt: null, distanceM: null, durationS: null, fareFen: null, pickupDistrict: null }
   t.match(mergeOrder(known, { ...known, fareFen: 100 }), { changed: true, merged: { fareFen: 100 } }, 'a completion fills in')
   t.match(mergeOrder(known, known), { changed: false }, 'the same again changes nothing')
   t.match(mergeOrder({ ...known, fareFen: 100 }, { ...known }), { changed: false }, 'a line without the completion leaves it')

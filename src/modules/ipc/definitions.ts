@@ -113,7 +113,9 @@ export function ipcImport (type: IpcType, companyId: string): AnyDefinition {
         jurisdictionsOf (rows) {
           const kept = rows.filter((r) => !isAcknowledged(r))
           return [...new Set([...batches.jurisdictionsOf(kept), ...rows.filter(isAcknowledged).map((r) => r.cityCode)])]
-        }
+        },
+        // The native kind's lock: an envelope's orders and a native import's are written one batch at a time alike.
+        ...(batches.lockKey ? { lockKey: batches.lockKey } : {})
       }
     }
   }

@@ -43,17 +43,17 @@ export async function latestMatches (db: Database, enterpriseId: string, ids: st
 /** An order as the database holds it, its instants read back as this service writes them. */
 interface OrderRecord { order_id: string, city_code: string, origin_code: string, matched_at: string | Date, match_day: string, driver_id_hash: string, plate: string, departed_at: string | Date | null, arrived_at: string | Date | null, distance_m: number | null, duration_s: number | null, fare_fen: string | number | null, pickup_district: string | null }
 
-const iso = (v: string | Date | null) => v === null ? null : new Date(v).toISOString()
+const epochMs = (v: string | Date | null) => v === null ? null : new Date(v).getTime()
 const knownOf = (r: OrderRecord): Known => ({
   orderId: r.order_id,
   cityCode: r.city_code,
   originCode: r.origin_code,
-  matchedAt: iso(r.matched_at)!,
+  matchedAt: epochMs(r.matched_at)!,
   matchDay: String(r.match_day).slice(0, 10),
   driverIdHash: r.driver_id_hash,
   plate: r.plate,
-  departedAt: iso(r.departed_at),
-  arrivedAt: iso(r.arrived_at),
+  departedAt: epochMs(r.departed_at),
+  arrivedAt: epochMs(r.arrived_at),
   distanceM: r.distance_m,
   durationS: r.duration_s,
   fareFen: r.fare_fen === null ? null : Number(r.fare_fen),
@@ -176,19 +176,35 @@ async function complete (tx: Database, enterpriseId: string, importId: string | 
   return result!.zero_rides
 }
 
+/** The first day of the UTC month of an instant, as its partition names it: one string a month, not one an order. */
+function utcMonth (ms: number): string {
+  const at = new Date(ms)
+  const month = at.getUTCFullYear() * 12 + at.getUTCMonth()
+  let start = monthStarts.get(month)
+  if (start === undefined) monthStarts.set(month, start = `${at.toISOString().slice(0, 7)}-01`)
+  return start
+}
+const monthStarts = new Map<number, string>()
+
+const noErrors: readonly LineError[] = Object.freeze([])
+
 /**
- * An order as lines leave it, in line order: each line completes it (the fields it fills in) or
- * conflicts with it and is refused, the message saying where the order was sent (`where`).
+ * An order as lines leave it, in line order from `from`: each line completes it (the fields it
+ * fills in) or conflicts with it and is refused, the message saying where the order was sent (on
+ * line `sentOn` of this import, or before it).
  */
-function fold (start: Known, lines: Row[], where: string): { order: Known, changed: boolean, applied: number, errors: LineError[] } {
+function fold (start: Known, lines: Row[], from: number, sentOn: number | undefined): { order: Known, changed: boolean, applied: number, errors: readonly LineError[] } {
   let order = start
   let changed = false
   let applied = 0
-  const errors: LineError[] = []
-  for (const row of lines) {
+  let errors: LineError[] | undefined
+  for (let i = from; i < lines.length; i++) {
+    const row = lines[i]!
     const merge = mergeOrder(order, row)
     if (merge.conflict) {
+      const where = sentOn === undefined ? 'before' : `on line ${sentOn} of this import`
       const message = `order ${row.orderId} was sent ${where} with ${merge.conflict.field} ${merge.conflict.was}, not ${merge.conflict.now}: an order id names one order`
+      errors ??= []
       errors.push({ line: row.line, code: 'order_conflict', errors: [{ in: 'body', pointer: `/${merge.conflict.field}`, code: 'order_conflict', message }] })
       continue
     }
@@ -198,7 +214,7 @@ function fold (start: Known, lines: Row[], where: string): { order: Known, chang
       changed = true
     }
   }
-  return { order, changed, applied, errors }
+  return { order, changed, applied, errors: errors ?? noErrors }
 }
 
 /** What the Ministry's spot checks look for among the refused lines of an order import. */
@@ -247,8 +263,8 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           if (lines) lines.push(row)
           else linesOf.set(row.orderId, [row])
         }
-        const asNew = new Map([...linesOf].map(([id, [first, ...later]]) => [id, fold(first!, later, `on line ${first!.line} of this import`)]))
-        const months = [...new Set([...asNew.values()].map((f) => `${f.order.matchedAt.slice(0, 7)}-01`))].filter((m) => !partitioned.has(m))
+        const asNew = new Map([...linesOf].map(([id, lines]) => [id, fold(lines[0]!, lines, 1, lines[0]!.line)]))
+        const months = [...new Set([...asNew.values()].map((f) => utcMonth(f.order.matchedAt)))].filter((m) => !partitioned.has(m))
         if (months.length) await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
         for (const m of months) partitioned.add(m)
         const written = await insertNew(tx, enterpriseId, importId, [...asNew.values()].map((f) => f.order as Row))
@@ -258,9 +274,9 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
         for (const [id, lines] of linesOf) {
           const known = written.known.get(id)
           // An order sent before: each line meets it as the lines before it left it.
-          const folded = known ? fold(known, lines, 'before') : asNew.get(id)!
+          const folded = known ? fold(known, lines, 0, undefined) : asNew.get(id)!
           applied += folded.applied
-          errors.push(...folded.errors)
+          if (folded.errors.length) errors.push(...folded.errors)
           // Whether the order's ride (its time and distance) was recorded before this batch, and so already counted.
           if (known && folded.changed) completed.push({ ...folded.order, rideKnown: known.durationS !== null && known.distanceM !== null })
         }

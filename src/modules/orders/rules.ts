@@ -7,17 +7,17 @@ import type { OrderLine } from './schemas.js'
 // The rules of one order line, as pure functions of the line and what is known: where the
 // platform operates, the division register, the time now.
 
-/** An order as it is stored (the driver only as the keyed hash of the ID number). */
+/** An order as it is stored (the driver only as the keyed hash of the ID number; instants in epoch milliseconds). */
 export interface CheckedOrder {
   orderId: string
   cityCode: string
   originCode: string
-  matchedAt: string
+  matchedAt: number
   matchDay: string
   driverIdHash: string
   plate: string
-  departedAt: string | null
-  arrivedAt: string | null
+  departedAt: number | null
+  arrivedAt: number | null
   distanceM: number | null
   durationS: number | null
   fareFen: number | null
@@ -67,12 +67,12 @@ export function checkOrderLine (input: OrderLine, ctx: PlatformRules): { order: 
       orderId: input.orderId,
       cityCode: city.code,
       originCode: input.jurisdictionCode,
-      matchedAt: new Date(matched).toISOString(),
+      matchedAt: matched,
       matchDay,
       driverIdHash: ctx.hashId(id.id),
       plate: plate.plate,
-      departedAt: departed === undefined ? null : new Date(departed).toISOString(),
-      arrivedAt: arrived === undefined ? null : new Date(arrived).toISOString(),
+      departedAt: departed ?? null,
+      arrivedAt: arrived ?? null,
       distanceM: input.distanceMetres ?? null,
       durationS: input.durationSeconds ?? null,
       fareFen: input.fareFen ?? null,
@@ -89,7 +89,8 @@ export const completionFields = ['departedAt', 'arrivedAt', 'distanceM', 'durati
  * it fills in), or a conflict, naming the first field that differs.
  */
 export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: CheckedOrder, changed: boolean, conflict?: undefined } | { conflict: { field: string, was: string, now: string } } {
-  const identity = [['matchedAt', known.matchedAt, line.matchedAt], ['driverIdNumber', known.driverIdHash, line.driverIdHash], ['plate', known.plate, line.plate], ['jurisdictionCode', known.originCode, line.originCode]] as const
+  const instant = (ms: number) => new Date(ms).toISOString()
+  const identity = [['matchedAt', instant(known.matchedAt), instant(line.matchedAt)], ['driverIdNumber', known.driverIdHash, line.driverIdHash], ['plate', known.plate, line.plate], ['jurisdictionCode', known.originCode, line.originCode]] as const
   for (const [field, was, now] of identity) {
     if (was !== now) return { conflict: { field, was: field === 'driverIdNumber' ? 'another driver' : was, now: field === 'driverIdNumber' ? 'this one' : now } }
   }
@@ -98,7 +99,8 @@ export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: 
   for (const field of completionFields) {
     const [was, now] = [known[field], line[field]]
     if (now === null || now === was) continue
-    if (was !== null) return { conflict: { field: field === 'distanceM' ? 'distanceMetres' : field === 'durationS' ? 'durationSeconds' : field, was: String(was), now: String(now) } }
+    const shown = (v: string | number) => field === 'departedAt' || field === 'arrivedAt' ? instant(v as number) : String(v)
+    if (was !== null) return { conflict: { field: field === 'distanceM' ? 'distanceMetres' : field === 'durationS' ? 'durationSeconds' : field, was: shown(was), now: shown(now) } }
     Object.assign(merged, { [field]: now })
     changed = true
   }
