@@ -14,7 +14,13 @@ import { importErrors, imports, type ImportKind, type ImportRow } from './table.
 // what the lines are, and where they go, is each kind's own (see ImportDefinition in engine.ts).
 
 export const importLimits = {
-  batchLines: 2000,
+  /**
+   * Lines a batch holds: each batch is a transaction with its statements, its progress and its
+   * audit event. At 5,000 rather than 2,000 a million orders were imported a sixth faster (19.8k
+   * to 23.4k a second, `npm run bench:orders`); the two batches in memory keep the server at
+   * 165 MB resident.
+   */
+  batchLines: 5000,
   maxLineBytes: 16 * 1024,
   /** A stalled import (its replica died) may be taken over by a retry after this long. */
   staleAfterMs: 60_000,
