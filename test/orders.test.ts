@@ -131,7 +131,11 @@ t.test('bad order lines are refused with their code and pointer, and write nothi
     ['an order id with a space', { ...good, orderId: 'b 2' }, 'validation_failed', '/orderId'],
     ['a NUL in the order id', { ...good, orderId: 'b\u0000' }, 'validation_failed', '/orderId'],
     ['a NUL in the plate', { ...good, orderId: 'b2', plate: '粤A\u000012345' }, 'invalid_plate', '/plate'],
-    ['a line of 20 KiB', { ...good, orderId: 'b2', padding: 'x'.repeat(20_000) }, 'payload_too_large', '']
+    ['a line of 20 KiB', { ...good, orderId: 'b2', padding: 'x'.repeat(20_000) }, 'payload_too_large', ''],
+    ['a leap second for the match', { ...good, orderId: 'b2', matchedAt: '2016-12-31T23:59:60Z' }, 'invalid_order_times', '/matchedAt'],
+    ['a leap second for the arrival', { ...good, orderId: 'b2', arrivedAt: '2025-03-06T07:59:60+08:00' }, 'invalid_order_times', '/arrivedAt'],
+    ['an arrival before the departure recorded earlier', { ...good, arrivedAt: '2025-03-05T10:02:00+08:00' }, 'invalid_order_times', '/arrivedAt'],
+    ['the same id matched in another year', { ...good, matchedAt: '2012-06-01T10:00:00+08:00' }, 'order_conflict', '/matchedAt']
   ]
   const before = await tableCounts(app)
   for (const [name, line, code, pointer] of cases) {
@@ -142,8 +146,11 @@ t.test('bad order lines are refused with their code and pointer, and write nothi
   }
   t.same((await platform.inject({ url: '/v1/orders?jurisdiction=440100&month=2025-03' })).json().items.map((o: { orderId: string, departedAt: string }) => [o.orderId, o.departedAt]), [['b1', '2025-03-05T02:05:00.000Z']], 'nothing but the first order was written')
   t.same({ ...await tableCounts(app), imports: 0, import_errors: 0, audit_events: 0 }, { ...before, imports: 0, import_errors: 0, audit_events: 0 })
+  t.same(rowsOf(await app.db.execute(sql`select to_regclass('orders_2012_06') is null as none`)), [{ none: true }], 'a refused line makes no partition for its month')
 
   // Two lines of one body naming one order: the second meets the first.
+  const times = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ ...good, orderId: 'c2', departedAt: '2025-03-05T10:05:00+08:00' }, { ...good, orderId: 'c2', arrivedAt: '2025-03-05T10:02:00+08:00' }]) })
+  t.match(times.json(), { applied: 1, rejected: 1, errors: [{ line: 2, code: 'invalid_order_times', errors: [{ pointer: '/arrivedAt', code: 'before_departure', message: /before departedAt 2025-03-05T02:05:00.000Z/ }] }] })
   const pair = await platform.inject({ method: 'POST', url: '/v1/order-imports', headers: ndjson, payload: body([{ ...good, orderId: 'c1' }, { ...good, orderId: 'c1', plate: samplePlate('粤A', 603) }]) })
   t.match(pair.json(), { applied: 1, rejected: 1, errors: [{ line: 2, code: 'order_conflict', errors: [{ pointer: '/plate', message: /on line 1 of this import/ }] }] })
 
@@ -332,6 +339,7 @@ t.test('a zero ride counts once, however its completion arrives; a complaint onc
   const foreign = (await rival.inject({ method: 'POST', url: '/v1/complaint-imports', headers: ndjson, payload: body([complaint]) })).json()
   t.match(foreign, { applied: 0, rejected: 1, errors: [{ code: 'order_not_matched', errors: [{ pointer: '/orderId' }] }] })
   t.same({ ...await tableCounts(app), imports: 0, import_errors: 0, audit_events: 0 }, { ...before, imports: 0, import_errors: 0, audit_events: 0 }, 'nothing counted')
+  t.match(await send('/v1/complaint-imports', [{ ...complaint, complainedAt: '2016-12-31T23:59:60Z' }]), { applied: 0, rejected: 1, errors: [{ code: 'invalid_order_times', errors: [{ pointer: '/complainedAt', code: 'leap_second' }] }] })
   t.match(await send('/v1/complaint-imports', [{ ...complaint, complainedAt: '2025-03-05T12:00:00+08:00' }]), { applied: 1 })
   const stored = rowsOf<{ resolved: boolean }>(await app.db.execute(sql`select resolved from order_complaints`))
   t.same(stored, [{ resolved: true }], 'one complaint, still handled')

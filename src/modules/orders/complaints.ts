@@ -6,7 +6,7 @@ import type { ImportDefinition } from '../imports/engine.js'
 import { platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
 import { latestMatches } from './import.js'
-import { aheadMs, implausiblyEarly } from './rules.js'
+import { aheadMs, implausiblyEarly, unreadableInstant } from './rules.js'
 import { instant } from './schemas.js'
 
 // Passengers' complaints about a platform's orders (the national ratedPassengerComplaint), counted
@@ -49,15 +49,17 @@ export const complaintImport: ImportDefinition<ComplaintLine, CheckedComplaint> 
           // To the second, as the national interface gives it: the same complaint sent both ways is one complaint.
           const at = new Date(Math.floor(Date.parse(input.complainedAt) / 1000) * 1000)
           const order = orders.get(input.orderId)
-          const failure = implausiblyEarly(at)
-            ? fail('invalid_order_times', '/complainedAt', 'implausible_time', `complainedAt ${input.complainedAt} is before 2010: a default (such as 1970-01-01), not the time of a complaint`)
-            : at.getTime() > now + aheadMs
-              ? fail('invalid_order_times', '/complainedAt', 'in_the_future', `complainedAt ${input.complainedAt} is in the future`)
-              : !order
-                  ? fail('order_not_matched', '/orderId', 'order_not_matched', `no order ${input.orderId} of yours was received: send the order (its match) before a complaint about it`)
-                  : at < order.matchedAt
-                    ? fail('invalid_order_times', '/complainedAt', 'before_match', `complainedAt ${input.complainedAt} is before order ${input.orderId} was matched (${order.matchedAt.toISOString()})`)
-                    : undefined
+          const failure = Number.isNaN(at.getTime())
+            ? unreadableInstant('complainedAt', input.complainedAt).failure
+            : implausiblyEarly(at)
+              ? fail('invalid_order_times', '/complainedAt', 'implausible_time', `complainedAt ${input.complainedAt} is before 2010: a default (such as 1970-01-01), not the time of a complaint`)
+              : at.getTime() > now + aheadMs
+                ? fail('invalid_order_times', '/complainedAt', 'in_the_future', `complainedAt ${input.complainedAt} is in the future`)
+                : !order
+                    ? fail('order_not_matched', '/orderId', 'order_not_matched', `no order ${input.orderId} of yours was received: send the order (its match) before a complaint about it`)
+                    : at < order.matchedAt
+                      ? fail('invalid_order_times', '/complainedAt', 'before_match', `complainedAt ${input.complainedAt} is before order ${input.orderId} was matched (${order.matchedAt.toISOString()})`)
+                      : undefined
           if (failure) {
             errors.push({ line, ...failure })
             continue

@@ -4,6 +4,7 @@ import { rowsAsSet, type Column, type ColumnType, type ColumnValue } from '../..
 import type { CheckedRow, Findings, ImportDefinition } from '../imports/engine.js'
 import { platformLines, platformsOnly } from '../imports/platform-data.js'
 import type { LineError } from '../imports/resource.js'
+import { fieldFailure } from '../../lib/problems.js'
 import { checkOrderLine, completionFields, mergeOrder, type CheckedOrder } from './rules.js'
 import { OrderLineSchema, type OrderLine } from './schemas.js'
 
@@ -201,6 +202,11 @@ function fold (start: Known, lines: Row[], from: number, sentOn: number | undefi
   for (let i = from; i < lines.length; i++) {
     const row = lines[i]!
     const merge = mergeOrder(order, row)
+    if (merge.invalid) {
+      errors ??= []
+      errors.push({ line: row.line, ...fieldFailure('invalid_order_times', merge.invalid.pointer, 'before_departure', merge.invalid.message).failure })
+      continue
+    }
     if (merge.conflict) {
       const where = sentOn === undefined ? 'before' : `on line ${sentOn} of this import`
       const message = `order ${row.orderId} was sent ${where} with ${merge.conflict.field} ${merge.conflict.was}, not ${merge.conflict.now}: an order id names one order`
@@ -264,9 +270,15 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           else linesOf.set(row.orderId, [row])
         }
         const asNew = new Map([...linesOf].map(([id, lines]) => [id, fold(lines[0]!, lines, 1, lines[0]!.line)]))
-        const months = [...new Set([...asNew.values()].map((f) => utcMonth(f.order.matchedAt)))].filter((m) => !partitioned.has(m))
-        if (months.length) await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
-        for (const m of months) partitioned.add(m)
+        // A month's partition, the first time this run meets the month: made only for an order that
+        // is new (a line refused against a stored order makes none, however odd its month).
+        const unseen = [...asNew.values()].filter((f) => !partitioned.has(utcMonth(f.order.matchedAt)))
+        if (unseen.length) {
+          const stored = await latestMatches(tx, enterpriseId, unseen.map((f) => f.order.orderId))
+          const months = [...new Set(unseen.filter((f) => !stored.has(f.order.orderId)).map((f) => utcMonth(f.order.matchedAt)))]
+          if (months.length) await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
+          for (const m of months) partitioned.add(m)
+        }
         const written = await insertNew(tx, enterpriseId, importId, [...asNew.values()].map((f) => f.order as Row))
         let applied = written.inserted
         const errors: LineError[] = []

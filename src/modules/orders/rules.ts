@@ -36,6 +36,10 @@ export const aheadMs = 10 * 60_000
 export const implausiblyEarly = (at: string | Date) => new Date(at).getTime() < earliestMatchMs
 const earliestMatchMs = Date.parse(earliestMatch)
 
+/** An RFC 3339 instant the schema lets through but no clock holds: a leap second (23:59:60). */
+export const unreadableInstant = (field: string, value: string) =>
+  fail('invalid_order_times', `/${field}`, 'leap_second', `${field} ${value} is a leap second (:60), which is not stored: send the second before or after it`)
+
 export function checkOrderLine (input: OrderLine, ctx: PlatformRules): { order: CheckedOrder, failure?: undefined } | { failure: Failure } {
   const place = platformCity(input.jurisdictionCode, ctx)
   if (place.failure) return place
@@ -45,6 +49,9 @@ export function checkOrderLine (input: OrderLine, ctx: PlatformRules): { order: 
   const departed = input.departedAt === undefined ? undefined : Date.parse(input.departedAt)
   const arrived = input.arrivedAt === undefined ? undefined : Date.parse(input.arrivedAt)
   const latest = ctx.now.getTime() + aheadMs
+  for (const [field, at] of [['matchedAt', matched], ['departedAt', departed], ['arrivedAt', arrived]] as const) {
+    if (Number.isNaN(at)) return unreadableInstant(field, input[field]!)
+  }
   if (matched < earliestMatchMs) return fail('invalid_order_times', '/matchedAt', 'implausible_time', `matchedAt ${input.matchedAt} is before 2010: a default (such as 1970-01-01), not the match time`)
   if (matched > latest) return fail('invalid_order_times', '/matchedAt', 'in_the_future', `matchedAt ${input.matchedAt} is in the future`)
   for (const [field, at] of [['departedAt', departed], ['arrivedAt', arrived]] as const) {
@@ -88,7 +95,7 @@ export const completionFields = ['departedAt', 'arrivedAt', 'distanceM', 'durati
  * What a line makes of an order already known under its id: the same order, completed (the fields
  * it fills in), or a conflict, naming the first field that differs.
  */
-export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: CheckedOrder, changed: boolean, conflict?: undefined } | { conflict: { field: string, was: string, now: string } } {
+export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: CheckedOrder, changed: boolean, conflict?: undefined, invalid?: undefined } | { conflict: { field: string, was: string, now: string }, invalid?: undefined } | { invalid: { pointer: string, message: string }, conflict?: undefined } {
   const instant = (ms: number) => new Date(ms).toISOString()
   const identity = [['matchedAt', instant(known.matchedAt), instant(line.matchedAt)], ['driverIdNumber', known.driverIdHash, line.driverIdHash], ['plate', known.plate, line.plate], ['jurisdictionCode', known.originCode, line.originCode]] as const
   for (const [field, was, now] of identity) {
@@ -103,6 +110,17 @@ export function mergeOrder (known: CheckedOrder, line: CheckedOrder): { merged: 
     if (was !== null) return { conflict: { field: field === 'distanceM' ? 'distanceMetres' : field === 'durationS' ? 'durationSeconds' : field, was: shown(was), now: shown(now) } }
     Object.assign(merged, { [field]: now })
     changed = true
+  }
+  // Each line's own times were checked with it; a departure and an arrival sent on different lines meet only here.
+  if (changed && merged.departedAt !== null && merged.arrivedAt !== null && merged.arrivedAt < merged.departedAt) {
+    const field = line.arrivedAt !== null && known.arrivedAt === null ? 'arrivedAt' : 'departedAt'
+    const [arrived, departed] = [instant(merged.arrivedAt), instant(merged.departedAt)]
+    return {
+      invalid: {
+        pointer: `/${field}`,
+        message: field === 'arrivedAt' ? `arrivedAt ${arrived} is before departedAt ${departed}, sent earlier for this order` : `departedAt ${departed} is after arrivedAt ${arrived}, sent earlier for this order`
+      }
+    }
   }
   return { merged, changed }
 }
