@@ -3,8 +3,8 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { ipcLimits } from '../src/modules/ipc/routes.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { actors, client, platformFor } from './helpers/actors.js'
-import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { actors, onePlatformOnTwoInstances, platformFor } from './helpers/actors.js'
+import { tableCounts, testApp } from './helpers/app.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 // The national interface's envelopes, as platforms push them to the Ministry's platform today.
@@ -315,14 +315,9 @@ t.test('each record that does not fit is refused with the national field’s nam
 
 t.test('an envelope and a native import of the same order ids at once, on two instances, write each order once', async (t) => {
   const app = await testApp(t)
-  if (!process.env.TEST_DATABASE_URL) {
-    t.pass('one process holds the embedded database: run with TEST_DATABASE_URL for two instances')
-    return
-  }
-  const replica = await anotherInstance(t, app)
-  const { guangzhou: gz } = await actors(app)
-  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
-  const [here, there] = [await platformFor(app, enterprise.id), client(replica, (await platformFor(app, enterprise.id)).key)]
+  const two = await onePlatformOnTwoInstances(t, app)
+  if (!two) return
+  const { gz, enterprise, here, there } = two
   const driver = sampleResidentId('440106', '19880512', 61)
   const plate = samplePlate('粤A', 861)
   // The same 3,000 ids, matched a minute apart on each side: an id names one order, so one side's

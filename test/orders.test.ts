@@ -4,8 +4,8 @@ import { sql } from 'drizzle-orm'
 import { rowsOf } from '../src/db/client.js'
 import { monthDays, orderPageStatement } from '../src/modules/orders/service.js'
 import { mergeOrder, type CheckedOrder } from '../src/modules/orders/rules.js'
-import { actors, client, platformFor } from './helpers/actors.js'
-import { anotherInstance, tableCounts, testApp } from './helpers/app.js'
+import { actors, onePlatformOnTwoInstances, platformFor } from './helpers/actors.js'
+import { tableCounts, testApp } from './helpers/app.js'
 import { issueLicence, licenceInput, registerEnterprise } from './helpers/fixtures.js'
 
 const ndjson = { 'content-type': 'application/x-ndjson' }
@@ -219,14 +219,9 @@ t.test('the verdict follows the licence history to the instant: suspended, then 
 
 t.test('two instances importing the same platform’s orders at once write each order once, and count it once', async (t) => {
   const app = await testApp(t)
-  if (!process.env.TEST_DATABASE_URL) {
-    t.pass('one process holds the embedded database: run with TEST_DATABASE_URL for two instances')
-    return
-  }
-  const replica = await anotherInstance(t, app)
-  const { guangzhou: gz } = await actors(app)
-  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
-  const [here, there] = [await platformFor(app, enterprise.id), client(replica, (await platformFor(app, enterprise.id)).key)]
+  const two = await onePlatformOnTwoInstances(t, app)
+  if (!two) return
+  const { gz, here, there } = two
   const driver = sampleResidentId('440106', '19880512', 41)
   // The same 3,000 order ids from both, one side with other match times: each id must end as one order.
   const lines = (minute: number) => body(Array.from({ length: 3000 }, (_, i) => ({ orderId: `race-${i}`, jurisdictionCode: '440106', matchedAt: `2025-03-05T10:${String(minute).padStart(2, '0')}:00+08:00`, driverIdNumber: driver, plate: samplePlate('粤A', 800 + (i % 50)) })))

@@ -6,6 +6,8 @@ import type { CreateAgency } from '../../src/modules/agencies/schemas.js'
 import { issueApiKey } from '../../src/modules/api-keys/service.js'
 import type { IssueApiKey } from '../../src/modules/api-keys/schemas.js'
 import { audited } from '../../src/modules/audit/trail.js'
+import { anotherInstance } from './app.js'
+import { registerEnterprise } from './fixtures.js'
 
 export interface Client {
   key: string | undefined
@@ -49,4 +51,19 @@ export async function actors (app: App) {
     chongqing: await regulatorFor(app, '500000'),
     anonymous: client(app)
   }
+}
+
+/**
+ * A Guangzhou platform with a key on two instances of the service, for races between replicas;
+ * undefined on the embedded database, which one process holds (the test says so and passes).
+ */
+export async function onePlatformOnTwoInstances (t: Parameters<typeof anotherInstance>[0] & { pass: (message: string) => void }, app: App) {
+  if (!process.env.TEST_DATABASE_URL) {
+    t.pass('one process holds the embedded database: run with TEST_DATABASE_URL for two instances')
+    return undefined
+  }
+  const replica = await anotherInstance(t, app)
+  const { guangzhou: gz } = await actors(app)
+  const enterprise = await registerEnterprise(gz, { jurisdictionCodes: ['440106'] })
+  return { gz, enterprise, here: await platformFor(app, enterprise.id), there: client(replica, (await platformFor(app, enterprise.id)).key) }
 }
