@@ -26,9 +26,10 @@ export interface ParsedLine<Input> { line: number, input: Input }
 export type CheckedRow<Row> = Row & { line: number }
 
 /**
- * Checks each line by a kind's rule: the row it makes, or the line's error. It lets the event
- * loop in every few lines: a batch is checked while the one before it is written, and that
- * batch's statements wait on each answer being read.
+ * Checks each line by a kind's rule: the row it makes, or the line's error. A row is the rule's
+ * own, made for its line, and takes the line number in place rather than in a copy of itself.
+ * It lets the event loop in every few lines: a batch is checked while the one before it is
+ * written, and that batch's statements wait on each answer being read.
  */
 export async function checkEach<Input, Row> (lines: Array<ParsedLine<Input>>, check: (input: Input) => { failure: Omit<LineError, 'line'> } | { failure?: undefined, row: Row }) {
   const rows: Array<CheckedRow<Row>> = []
