@@ -78,7 +78,7 @@ export function enterprisePath (id: string): string {
   return `/v1/enterprises/${id}`
 }
 
-/** The USCC is taken; the existing enterprise is named only to a caller who may read it. */
+/** Another enterprise holds this Ministry CompanyId. */
 function companyIdTaken (companyId: string): ProblemError {
   return new ProblemError('company_id_taken', `Another enterprise is known to the national data interface as ${companyId}`, {
     errors: [{ in: 'body', pointer: '/ipcCompanyId', code: 'company_id_taken', message: 'another enterprise holds this CompanyId' }]
@@ -91,8 +91,7 @@ async function assertCompanyIdFree (tx: Database, companyId: string) {
   if (holder) throw companyIdTaken(companyId)
 }
 
-const constraintOf = (err: unknown) => (err as { constraint?: string, cause?: { constraint?: string } }).constraint ?? (err as { cause?: { constraint?: string } }).cause?.constraint
-
+/** The USCC is taken; the existing enterprise is named only to a caller who may read it. */
 function alreadyRegistered (uscc: string, existingId?: string): ProblemError {
   return new ProblemError('uscc_already_registered', `An enterprise with USCC ${uscc} is already registered`, {
     ...(existingId ? { existing: enterprisePath(existingId) } : {}),
@@ -127,7 +126,8 @@ export async function registerEnterprise (tx: Database, input: CreateEnterprise,
       jurisdictionCodes: places.codes
     }).returning()
   } catch (err) {
-    if (uniqueViolation(err)) throw input.ipcCompanyId && constraintOf(err) === 'enterprises_ipc_company_unique' ? companyIdTaken(input.ipcCompanyId) : alreadyRegistered(uscc)
+    const violated = uniqueViolation(err)
+    if (violated) throw input.ipcCompanyId && violated === 'enterprises_ipc_company_unique' ? companyIdTaken(input.ipcCompanyId) : alreadyRegistered(uscc)
     throw err
   }
   await tx.insert(enterpriseStatusChanges).values({ id: uuidv7(), enterpriseId: id, fromStatus: null, toStatus: 'active', reason: 'registered', enterpriseVersion: 1, requestId: ctx.requestId })
