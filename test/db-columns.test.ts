@@ -61,3 +61,17 @@ t.test('rows copied in arrive as sent; a batch that breaks a unique constraint w
   t.same((await read()).map((r) => r.id), [1, 2, 3, 5], 'nothing of the refused batch landed; the rest of its transaction did')
   t.equal(await app.db.transaction((tx) => copiedAll(tx, 'copied', copyColumns, [])), true, 'no rows: nothing to do')
 })
+
+t.test('identifiers compare byte by byte: order ids, plates and driver hashes are collated "C"', async (t) => {
+  const app = await testApp(t)
+  const collations = rowsOf<{ col: string, collation: string | null }>(await app.db.execute(sql`
+    select table_name || '.' || column_name as col, collation_name as collation from information_schema.columns
+    where table_schema = current_schema() and (table_name, column_name) in (('orders', 'order_id'), ('orders', 'plate'), ('orders', 'driver_id_hash'),
+      ('order_complaints', 'order_id'), ('licences', 'plate'), ('licences', 'driver_id_hash'))
+    order by 1`))
+  t.same(collations, ['licences.driver_id_hash', 'licences.plate', 'order_complaints.order_id', 'orders.driver_id_hash', 'orders.order_id', 'orders.plate'].map((col) => ({ col, collation: 'C' })))
+  // So order ids sort the same on every server, whatever its locale: by bytes, upper case before lower.
+  await app.db.execute(sql`create temporary table ids as select order_id from orders where false`)
+  await app.db.execute(sql`insert into ids values ('b-2'), ('B-2'), ('a_1'), ('A-1'), ('粤A1'), ('a-1')`)
+  t.same(rowsOf<{ order_id: string }>(await app.db.execute(sql`select order_id from ids order by order_id`)).map((r) => r.order_id), ['A-1', 'B-2', 'a-1', 'a_1', 'b-2', '粤A1'])
+})

@@ -32,7 +32,7 @@ async function load<Input> (definition: ImportDefinition<Input, object>, ctx: Im
   const batches = definition.batches(ctx)
   const { rows, errors } = await batches.check(lines.map((input, i) => ({ line: i + 1, input })))
   if (errors.length) throw new Error(`demo ${definition.kind} line ${errors[0]!.line} breaks a rule: ${JSON.stringify(errors[0])}`)
-  const written = await batches.write(ctx.db, rows, null)
+  const written = await batches.write(ctx.db, rows, null, rows.length ? batches.stage?.(rows) : undefined)
   if (written.errors.length) throw new Error(`demo ${definition.kind} line ${written.errors[0]!.line} was refused: ${JSON.stringify(written.errors[0])}`)
   return written.applied
 }

@@ -49,7 +49,7 @@ export async function checkEach<Input, Row> (lines: Array<ParsedLine<Input>>, ch
  * across batches (the holders a register names, say); its `check` runs outside any transaction,
  * while the batch before is being written, and its `write` inside the batch's transaction.
  */
-export interface ImportDefinition<Input, Row> {
+export interface ImportDefinition<Input, Row, Staged = unknown> {
   kind: ImportKind
   /** The audit trail's name for it, and for a committed batch. */
   entityType: AuditEntityType
@@ -65,11 +65,17 @@ export interface ImportDefinition<Input, Row> {
   batches: (ctx: ImportContext) => {
     check: (lines: Array<ParsedLine<Input>>) => Promise<{ rows: Array<CheckedRow<Row>>, errors: LineError[] }>
     /**
+     * What `write` makes of the rows without the database (the rows shaped into a statement's
+     * parameters, say), made beside the check, while the batch before is being written: inside the
+     * batch's transaction the database would wait on it.
+     */
+    stage?: (rows: Array<CheckedRow<Row>>) => Staged
+    /**
      * Writes rows (importId null: not by an import, as the demo data); a row it cannot write
      * (already there) comes back as its line's error, and what the data-quality checks found in
      * the rows it wrote as counts by finding.
      */
-    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string | null) => Promise<{ applied: number, errors: LineError[], findings?: Findings }>
+    write: (tx: Database, rows: Array<CheckedRow<Row>>, importId: string | null, staged: Staged) => Promise<{ applied: number, errors: LineError[], findings?: Findings }>
     /** The jurisdictions a batch's rows are in, for its audit event. */
     jurisdictionsOf: (rows: Array<CheckedRow<Row>>) => string[]
     /** When this run's batches must be written one at a time against any other's under the same key: the key (a transaction advisory lock, taken before `write`). */
@@ -227,7 +233,7 @@ type Batches = ReturnType<AnyDefinition['batches']>
  * that holds none writes nothing and leaves its key unused. One that holds the body of a completed
  * import is read to its end only to prove that it is that body, and replayed.
  */
-export async function runImport<Input, Row> (definition: ImportDefinition<Input, Row>, ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
+export async function runImport<Input, Row, Staged> (definition: ImportDefinition<Input, Row, Staged>, ctx: ImportContext, body: Readable, open: () => Promise<Opened>): Promise<ImportOutcome> {
   const digest = createHash('sha256')
   // What the body is besides its bytes (an envelope's IPCType): a retry must be of the same.
   if (ctx.bodyTag) digest.update(`${ctx.bodyTag}\n`)
@@ -366,9 +372,9 @@ function current (fence: { id: string, attempt: number }): SQL {
   return and(eq(imports.id, fence.id), eq(imports.attempts, fence.attempt), eq(imports.status, 'receiving'))!
 }
 
-interface CheckedBatch { rows: Array<CheckedRow<object>>, errors: LineError[], firstLine: number, lastLine: number }
+interface CheckedBatch { rows: Array<CheckedRow<object>>, staged: unknown, errors: LineError[], firstLine: number, lastLine: number }
 
-/** Checks a batch's parsed lines by its kind's rules; a line whose value holds a NUL is refused here if its rules did not. */
+/** Checks a batch's parsed lines by its kind's rules, and stages its rows; a line whose value holds a NUL is refused here if its rules did not. */
 async function checkBatch (batches: Batches, batch: Array<Parsed | LineError>): Promise<CheckedBatch> {
   const parsed = batch.filter((b): b is Parsed => 'input' in b)
   const errors = batch.filter((b): b is LineError => !('input' in b))
@@ -380,7 +386,7 @@ async function checkBatch (batches: Batches, batch: Array<Parsed | LineError>): 
   for (const r of nulAt.size === 0 ? [] : checked.rows.filter((r) => nulAt.has(r.line))) {
     errors.push(lineProblem(r.line, 'validation_failed', nulAt.get(r.line)!, 'nul_character', 'holds a NUL character (U+0000), which cannot be stored'))
   }
-  return { rows, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
+  return { rows, staged: rows.length ? batches.stage?.(rows) : undefined, errors, firstLine: batch[0]!.line, lastLine: batch.at(-1)!.line }
 }
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
@@ -393,7 +399,7 @@ interface Counts { lines: number, applied: number, rejected: number, findings: F
 /** Commits a checked batch with its counts, refused lines, findings, where it ends, and one audit event. */
 async function commitBatch (
   kind: ImportKind, definition: Pick<ImportDefinition<unknown, object>, 'entityType' | 'batchAction' | 'findingsOf'>, batches: Batches, ctx: ImportContext, fence: { id: string, attempt: number },
-  { rows, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd, counts: Counts
+  { rows, staged, errors, firstLine, lastLine }: CheckedBatch, mark: BatchEnd, counts: Counts
 ) {
   const outcome = await ctx.db.transaction(async (tx) => {
     // Not flushed to disk one batch at a time: a crash can lose only the last batches, and with
@@ -404,7 +410,7 @@ async function commitBatch (
     // time, whichever instance runs them, its lock: in the same statement, one round trip less a batch.
     const lock = batches.lockKey ? sql`, pg_advisory_xact_lock(hashtextextended(${batches.lockKey}, 0))` : sql``
     await tx.execute(sql`select set_config('synchronous_commit', 'off', true), set_config('jit', 'off', true)${lock}`)
-    const written = rows.length ? await batches.write(tx, rows, fence.id) : { applied: 0, errors: [] }
+    const written = rows.length ? await batches.write(tx, rows, fence.id, staged) : { applied: 0, errors: [] }
     const refused = [...errors, ...written.errors].sort((a, b) => a.line - b.line)
     const findings = addFindings(addFindings({ ...counts.findings }, written.findings), definition.findingsOf?.(refused))
     if (refused.length) {

@@ -36,7 +36,7 @@ const slotsOf = new WeakMap<Database, ReturnType<typeof importSlots>>()
  * with the import: 201 when one request delivered it, 200 after a retry went on with it, and a
  * replay of either with idempotent-replayed.
  */
-export function importReceiver<Input, Row> (app: FastifyInstance, definition: ImportDefinition<Input, Row>, opts: ImportRouteOptions) {
+export function importReceiver<Input, Row, Staged> (app: FastifyInstance, definition: ImportDefinition<Input, Row, Staged>, opts: ImportRouteOptions) {
   const receive = importRunner(app, opts)
   return async (request: FastifyRequest, reply: FastifyReply) => receive(definition, request, reply, request.body as Readable)
 }
@@ -46,7 +46,7 @@ export function importRunner (app: FastifyInstance, opts: ImportRouteOptions) {
   let slots = slotsOf.get(app.db)
   if (!slots) slotsOf.set(app.db, slots = importSlots(opts.maxConcurrentImports))
   const held = slots
-  return async <Input, Row>(definition: ImportDefinition<Input, Row>, request: FastifyRequest, reply: FastifyReply, body: Readable, options: { bodyTag?: string, waitMs?: number } = {}) => {
+  return async <Input, Row, Staged>(definition: ImportDefinition<Input, Row, Staged>, request: FastifyRequest, reply: FastifyReply, body: Readable, options: { bodyTag?: string, waitMs?: number } = {}) => {
     const { bodyTag, waitMs = 0 } = options
     const key = request.headers['idempotency-key'] as string | undefined
     // Held while this request works on its import, whatever becomes of the connection. A short

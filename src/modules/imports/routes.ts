@@ -32,7 +32,7 @@ export interface ImportRoutesDoc {
  * one import with its first refused lines, and all its refused lines. Every kind shares their
  * behaviour and most of their words; each says what its lines are.
  */
-export function importRoutes<Input, Row> (app: FastifyInstance, definition: ImportDefinition<Input, Row>, opts: ImportRouteOptions, doc: ImportRoutesDoc) {
+export function importRoutes<Input, Row, Staged> (app: FastifyInstance, definition: ImportDefinition<Input, Row, Staged>, opts: ImportRouteOptions, doc: ImportRoutesDoc) {
   const collection = `/v1/${doc.path}`
   app.post(`/${doc.path}`, {
     // An import body is read as a stream, line by line, never whole: no body limit applies to it.

@@ -105,9 +105,11 @@ export function ipcImport (type: IpcType, companyId: string): AnyDefinition {
           const checked = mapped.length ? await batches.check(mapped) : { rows: [], errors: [] }
           return { rows: [...checked.rows, ...acknowledged], errors: [...errors, ...national(checked.errors)] }
         },
-        async write (tx, rows, importId) {
+        // The native kind stages and writes the rows it is sent, not those only acknowledged.
+        ...(batches.stage ? { stage: (rows) => batches.stage!(rows.filter((r) => !isAcknowledged(r))) } : {}),
+        async write (tx, rows, importId, staged) {
           const kept = rows.filter((r) => !isAcknowledged(r))
-          const written = kept.length ? await batches.write(tx, kept, importId) : { applied: 0, errors: [] }
+          const written = kept.length ? await batches.write(tx, kept, importId, staged) : { applied: 0, errors: [] }
           return { ...written, applied: written.applied + rows.length - kept.length, errors: national(written.errors) }
         },
         jurisdictionsOf (rows) {

@@ -102,12 +102,15 @@ const inForce = sql.raw(`case when l.version = 1 then l.valid_from <= u.match_da
  * judged by the driver certificate and the vehicle certificate, each of the order's city, in force
  * at the match instant by the licence history (licence_in_force_at, migration 0014; in_city, 0017).
  * Most batches are of orders never sent before: their ids are looked up in the statement that
- * writes them, not in one of their own.
+ * writes them, not in one of their own. No `on conflict`: the batch's lock (lockKey below) lets no
+ * other write of the platform's orders in between the lookup and the insert, so an order that is
+ * there is known; an insert that met one all the same would be a fault, and fails the batch rather
+ * than dropping the order unseen. (It also spares each insert a probe of the primary key.)
  */
-async function insertNew (tx: Database, enterpriseId: string, importId: string | null, rows: Row[]): Promise<{ inserted: number, zeroRides: number, known: Map<string, Known> }> {
+async function insertNew (tx: Database, enterpriseId: string, importId: string | null, input: SQL): Promise<{ inserted: number, zeroRides: number, known: Map<string, Known> }> {
   const [result] = rowsOf<{ inserted: number, zero_rides: number, known: OrderRecord[] | string | null }>(await tx.execute(sql`
     with input as (
-      select * from ${orderRows(rows, ['line', ...orderFields])}
+      select * from ${input}
     ), known as materialized (
       select o.order_id, o.city_code, o.origin_code, o.matched_at, o.match_day, o.driver_id_hash, o.plate, o.departed_at, o.arrived_at, o.distance_m, o.duration_s, o.fare_fen, o.pickup_district
       from ${ordersUnder(enterpriseId, sql`select order_id from input`)}
@@ -133,7 +136,6 @@ async function insertNew (tx: Database, enterpriseId: string, importId: string |
           else 'compliant' end,
         driver_licence_id, vehicle_licence_id, ${importId}::uuid, line
       from judged
-      on conflict do nothing
       returning city_code, match_day, verdict, ${zeroRide} as zero_ride
     ), counted as (
       insert into order_compliance_daily (city_code, day, enterprise_id, orders, compliant, driver_unlicensed, vehicle_unlicensed, both_unlicensed, zero_ride)
@@ -238,8 +240,11 @@ export function orderFindings (refused: LineError[]): Findings {
   return findings
 }
 
+/** A batch's orders as `write` takes them: each id's lines, each id as if new, and those as the statement's input. */
+interface Staged { linesOf: Map<string, Row[]>, asNew: Map<string, ReturnType<typeof fold>>, input: SQL }
+
 /** The order import of a platform: orders when matched, and again when completed. */
-export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
+export const orderImport: ImportDefinition<OrderLine, CheckedOrder, Staged> = {
   kind: 'orders',
   entityType: 'order_import',
   batchAction: 'order_import.batch_committed',
@@ -260,7 +265,7 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
       // One platform's order batches one at a time, whichever instance runs them: an order id is
       // looked up and then written, and two batches between those steps could each write it.
       lockKey: `orders:${enterpriseId}`,
-      async write (tx, rows, importId) {
+      stage (rows) {
         // Each order id's lines, in line order: as if none had been sent before, folded into one
         // order (a match and its completion), the lines that conflict with it refused.
         const linesOf = new Map<string, Row[]>()
@@ -270,6 +275,9 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           else linesOf.set(row.orderId, [row])
         }
         const asNew = new Map([...linesOf].map(([id, lines]) => [id, fold(lines[0]!, lines, 1, lines[0]!.line)]))
+        return { linesOf, asNew, input: orderRows([...asNew.values()].map((f) => f.order as Row), ['line', ...orderFields]) }
+      },
+      async write (tx, _rows, importId, { linesOf, asNew, input }) {
         // A month's partition, the first time this run meets the month: made only for an order that
         // is new (a line refused against a stored order makes none, however odd its month).
         const unseen = [...asNew.values()].filter((f) => !partitioned.has(utcMonth(f.order.matchedAt)))
@@ -279,7 +287,7 @@ export const orderImport: ImportDefinition<OrderLine, CheckedOrder> = {
           if (months.length) await tx.execute(sql`select order_partition(m::date) from unnest(${param(months)}::text[]) as m`)
           for (const m of months) partitioned.add(m)
         }
-        const written = await insertNew(tx, enterpriseId, importId, [...asNew.values()].map((f) => f.order as Row))
+        const written = await insertNew(tx, enterpriseId, importId, input)
         let applied = written.inserted
         const errors: LineError[] = []
         const completed: Array<CheckedOrder & { rideKnown: boolean }> = []
