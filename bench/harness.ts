@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -133,4 +134,38 @@ export function importOverHttp (port: number, key: string, path: string, chunks:
     req.on('error', reject)
     pipeline(Readable.from(chunks), req).catch(reject)
   })
+}
+
+/**
+ * The baseline an import is measured against: a raw COPY of `body` (`rows` rows, already in the
+ * form the table stores) into `table` of the database at `url`, on one connection, emptying the
+ * table first. `copy()` times one; run it before the import and after it, and take the mean of
+ * `times`: this machine's speed drifts by a fifth from minute to minute, and a ratio taken against
+ * one copy drifted with it.
+ */
+export async function copyBaseline (url: string, table: string, columns: string, body: Buffer[], rows: number) {
+  const pool = new pg.Pool({ connectionString: url, max: 1 })
+  const client = await pool.connect()
+  // Dropped with its database when the run ends, a failure or not: the real error is the one thrown.
+  client.on('error', () => {})
+  const times: number[] = []
+  return {
+    client,
+    times,
+    async copy () {
+      // Cascading to what refers to the table (a licence's history): nothing, in the baseline's database.
+      await client.query(`truncate ${table} cascade`)
+      const started = performance.now()
+      await pipeline(Readable.from(body), client.query(copyFrom(`copy ${table} (${columns}) from stdin`)))
+      times.push((performance.now() - started) / 1000)
+      const [copied] = (await client.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows
+      if (copied!.n !== rows) throw new Error(`the COPY into ${table} wrote ${copied!.n} rows, not ${rows}`)
+    },
+    /** The mean of the copies' seconds. */
+    seconds: () => times.reduce((a, b) => a + b, 0) / times.length,
+    async end () {
+      client.release()
+      await pool.end()
+    }
+  }
 }

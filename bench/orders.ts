@@ -8,12 +8,9 @@
 // SQL with its daily figures, and a regulator's reads of its compliance rate and ranking over HTTP:
 // p50, p95 and p99 latency. Prints a summary and exits 1 if a target is missed.
 import type { ChildProcess } from 'node:child_process'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import autocannon from 'autocannon'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
-import { from as copyFrom } from 'pg-copy-streams'
 import { buildApp } from '../src/app.js'
 import { systemPrincipal } from '../src/auth/principal.js'
 import { defaultConfig } from '../src/config.js'
@@ -28,7 +25,7 @@ import type { IssueLicence } from '../src/modules/licences/schemas.js'
 import { insertLicences } from '../src/modules/licences/service.js'
 import type { OrderLine, OrderVerdict } from '../src/modules/orders/schemas.js'
 import { sampleResidentId, samplePlate, sampleVin } from '../src/seed/licence-samples.js'
-import { benchConfig, benchDatabases, importOverHttp, memoryOf, seconds, startServer, stopServers, warmUpSeconds, type Request } from './harness.js'
+import { benchConfig, benchDatabases, copyBaseline, importOverHttp, memoryOf, seconds, startServer, stopServers, warmUpSeconds, type Request } from './harness.js'
 
 const total = Number(process.env.BENCH_ORDERS ?? 1_000_000)
 const monthOrders = Number(process.env.BENCH_MONTH_ORDERS ?? 10_000_000)
@@ -353,22 +350,11 @@ try {
     // once before the import and once after it, into the table emptied, and timed as their mean:
     // this machine's speed drifts by a fifth from minute to minute, and a ratio taken against one
     // copy drifted with it.
-    const copyPool = new pg.Pool({ connectionString: copyUrl, max: 1 })
-    const copyClient = await copyPool.connect()
     const utcMonths = [...new Set(Array.from({ length: 64 }, (_, d) => new Date(importFrom + (importTo - importFrom) * d / 63).toISOString().slice(0, 7)))]
-    await copyClient.query('select order_partition(m::date) from unnest($1::text[]) as m', [utcMonths.map((m) => `${m}-01`)])
     // Made before the clock starts, as the lines sent over HTTP are: on this machine the sender shares the server's two cores, and its own work is not what is measured.
-    const copyBody = [...copyRows(baseline)]
-    const copyOnce = async () => {
-      await copyClient.query('truncate orders')
-      const started = performance.now()
-      await pipeline(Readable.from(copyBody), copyClient.query(copyFrom(`copy orders (${copyColumns}) from stdin`)))
-      const seconds = (performance.now() - started) / 1000
-      const [copied] = (await copyClient.query<{ n: number }>('select count(*)::int as n from orders')).rows
-      if (copied!.n !== total) throw new Error(`the COPY wrote ${copied!.n} rows, not ${total}`)
-      return seconds
-    }
-    const copyTimes = [await copyOnce()]
+    const copies = await copyBaseline(copyUrl, 'orders', copyColumns, [...copyRows(baseline)], total)
+    await copies.client.query('select order_partition(m::date) from unnest($1::text[]) as m', [utcMonths.map((m) => `${m}-01`)])
+    await copies.copy()
 
     // The API: one streaming request, its memory sampled while it works.
     const idle = memoryOf(app.child.pid!)
@@ -381,10 +367,9 @@ try {
     clearInterval(sampler)
     const after = memoryOf(app.child.pid!)
     if (imported.status !== 201 || imported.body.applied !== total) throw new Error(`import answered ${imported.status}: ${JSON.stringify(imported.body).slice(0, 500)}`)
-    copyTimes.push(await copyOnce())
-    copyClient.release()
-    await copyPool.end()
-    const copySeconds = (copyTimes[0]! + copyTimes[1]!) / 2
+    await copies.copy()
+    await copies.end()
+    const copySeconds = copies.seconds()
 
     // The server judged as the generator meant: the same verdicts, and daily figures that add up.
     const check = new pg.Client({ connectionString: apiUrl })
@@ -400,7 +385,7 @@ try {
     const copyRate = total / copySeconds
     const importRate = imported.body.applied / importSeconds
     const ratio = importRate / copyRate
-    console.log(`raw COPY        ${fmt(total).padStart(10)} rows in ${copySeconds.toFixed(1).padStart(6)} s  ${copyRate.toFixed(0).padStart(7)} rows/s (mean of ${copyTimes.map((t) => `${t.toFixed(1)} s`).join(' before and ')} after the import)`)
+    console.log(`raw COPY        ${fmt(total).padStart(10)} rows in ${copySeconds.toFixed(1).padStart(6)} s  ${copyRate.toFixed(0).padStart(7)} rows/s (mean of ${copies.times.map((t) => `${t.toFixed(1)} s`).join(' before and ')} after the import)`)
     console.log(`HTTP import     ${fmt(imported.body.applied).padStart(10)} rows in ${importSeconds.toFixed(1).padStart(6)} s  ${importRate.toFixed(0).padStart(7)} rows/s  ratio ${ratio.toFixed(2)} (target ≥ ${targets.ratio.toFixed(2)}); compliance rate ${rate.rate}`)
     console.log(`server memory   idle ${idle.rss.toFixed(0)} MB, highest sampled ${highest.toFixed(0)} MB, peak (VmHWM) ${after.peak.toFixed(0)} MB (target < ${targets.rssMb} MB)`)
     summary.push(
