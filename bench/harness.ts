@@ -151,7 +151,6 @@ export async function copyBaseline (url: string, table: string, columns: string,
   const times: number[] = []
   return {
     client,
-    times,
     async copy () {
       // Cascading to what refers to the table (a licence's history): nothing, in the baseline's database.
       await client.query(`truncate ${table} cascade`)
@@ -163,6 +162,8 @@ export async function copyBaseline (url: string, table: string, columns: string,
     },
     /** The mean of the copies' seconds. */
     seconds: () => times.reduce((a, b) => a + b, 0) / times.length,
+    /** The copies' times, as a summary line shows them. */
+    described: () => `mean of ${times.map((t) => `${t.toFixed(1)} s`).join(' before and ')} after the import`,
     async end () {
       client.release()
       await pool.end()

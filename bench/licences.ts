@@ -123,7 +123,7 @@ try {
 
   const copyRate = total / copySeconds
   const importRate = imported.body.applied / importSeconds
-  console.log(`raw COPY        ${total.toLocaleString('en').padStart(10)} rows in ${copySeconds.toFixed(1).padStart(6)} s  ${copyRate.toFixed(0).padStart(7)} rows/s (mean of ${copies.times.map((t) => `${t.toFixed(1)} s`).join(' before and ')} after the import)`)
+  console.log(`raw COPY        ${total.toLocaleString('en').padStart(10)} rows in ${copySeconds.toFixed(1).padStart(6)} s  ${copyRate.toFixed(0).padStart(7)} rows/s (${copies.described()})`)
   console.log(`HTTP import     ${imported.body.applied.toLocaleString('en').padStart(10)} rows in ${importSeconds.toFixed(1).padStart(6)} s  ${importRate.toFixed(0).padStart(7)} rows/s  ratio ${(importRate / copyRate).toFixed(2)} (target ≥ 0.80, issue 9)`)
   console.log(`server memory   idle ${idle.rss.toFixed(0)} MB, highest sampled ${highest.toFixed(0)} MB, peak (VmHWM) ${after.peak.toFixed(0)} MB (target < 200 MB)`)
 
